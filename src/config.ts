@@ -1,0 +1,216 @@
+// Configuration from environment variables (SPEC §7). Runtime-agnostic: callers pass the variables (process.env on
+// Node, the Worker's env on Workers). Invalid values throw a ConfigError naming the variable and what it accepts.
+
+import type { ReasoningEffort, ReasoningSummary } from "./responses/types.ts";
+
+export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
+export const REASONING_SUMMARIES = ["auto", "concise", "detailed", "none"] as const;
+export const REASONING_COMPATS = ["think-tags", "reasoning_content", "o3", "legacy", "hidden"] as const;
+export type ReasoningCompat = (typeof REASONING_COMPATS)[number];
+
+export const DEFAULT_RESPONSES_URL = "https://chatgpt.com/backend-api/codex/responses";
+export const DEFAULT_OAUTH_TOKEN_URL = "https://auth.openai.com/oauth/token";
+export const DEFAULT_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann";
+/** The Codex CLI version the relay presents itself as (catalogue `client_version`, User-Agent). */
+export const CODEX_CLIENT_VERSION = "0.169.0";
+
+export interface Config {
+  host: string;
+  port: number;
+  /** The relay's own client key (OPENAI_API_KEY); null: routes are open. */
+  apiKey: string | null;
+  chatgptAccessToken: string | null;
+  chatgptAccountId: string | null;
+  /** JSON content of an auth.json (OPENAI_CODEX_AUTH). */
+  codexAuthJson: string | null;
+  clientId: string;
+  responsesUrl: string;
+  /** Derived from responsesUrl: the sibling `/models` endpoint. */
+  modelsUrl: string;
+  oauthTokenUrl: string;
+  codexHome: string | null;
+  tokenStore: "file" | "memory" | "redis";
+  redisUrl: string | null;
+  ollamaApiUrl: string | null;
+  reasoningEffort: ReasoningEffort;
+  reasoningSummary: ReasoningSummary;
+  reasoningCompat: ReasoningCompat;
+  debugModel: string | null;
+  verbose: boolean;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  corsOrigins: string[];
+  upstreamIdleTimeoutMs: number;
+  /** Maximum request body, bytes. */
+  bodyLimit: number;
+  /** alias → model name (the target may carry an effort suffix). */
+  modelAliases: Record<string, string>;
+  /** Our short default base instructions, used when the catalogue has none for a model. */
+  codexInstructions: string;
+  /** Where base instructions go: a leading developer message (like the current CLI) or the `instructions` field. */
+  instructionsMode: "developer" | "instructions";
+  originator: string;
+  /** Retries of a request that failed before its first byte (5xx, network). */
+  upstreamRetries: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+export const DEFAULT_INSTRUCTIONS =
+  "You are a helpful assistant reached through codex-relay. Answer the user's request directly and accurately. " +
+  "Follow the developer and user messages that come next; when they ask for a format, use it exactly.";
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | null {
+  const v = env[name];
+  if (v === undefined) return null;
+  const t = v.trim();
+  return t === "" ? null : t;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T, aliases: Record<string, T> = {}): T {
+  const raw = str(env, name);
+  if (raw === null) return fallback;
+  const v = raw.toLowerCase();
+  if (v in aliases) return aliases[v] as T;
+  if ((allowed as readonly string[]).includes(v)) return v as T;
+  throw new ConfigError(name, `"${raw}" is not allowed; use one of ${allowed.join(", ")}`);
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === null) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `"${raw}" is not a whole number`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `${n} is out of range (${min} to ${max})`);
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === null) return fallback;
+  const v = raw.toLowerCase();
+  if (["1", "true", "yes", "on"].includes(v)) return true;
+  if (["0", "false", "no", "off"].includes(v)) return false;
+  throw new ConfigError(name, `"${raw}" is not a boolean; use true or false`);
+}
+
+function url(env: Env, name: string, fallback: string | null): string | null {
+  const raw = str(env, name);
+  if (raw === null) return fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `"${raw}" is not a URL`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new ConfigError(name, `"${raw}" must be an http(s) URL`);
+  }
+  return raw.replace(/\/+$/, "");
+}
+
+const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2, gb: 1024 ** 3, g: 1024 ** 3 };
+
+function size(env: Env, name: string, fallback: number): number {
+  const raw = str(env, name);
+  if (raw === null) return fallback;
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw);
+  const unit = m ? SIZE_UNITS[(m[2] ?? "").toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new ConfigError(name, `"${raw}" is not a size; use bytes or a unit such as 50mb`);
+  const n = Math.floor(Number(m[1]) * unit);
+  if (n < 1024) throw new ConfigError(name, `${raw} is too small (at least 1kb)`);
+  return n;
+}
+
+function aliases(env: Env, name: string): Record<string, string> {
+  const raw = str(env, name);
+  if (raw === null) return {};
+  if (raw.startsWith("{")) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new ConfigError(name, "is not valid JSON; use {\"alias\":\"model\"} or alias=model,alias2=model2");
+    }
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+      if (typeof v !== "string" || !v) throw new ConfigError(name, `the target of "${k}" must be a model name`);
+      out[k] = v;
+    }
+    return out;
+  }
+  const out: Record<string, string> = {};
+  for (const pair of raw.split(",")) {
+    const [k, v] = pair.split("=").map((s) => s.trim());
+    if (!k || !v) throw new ConfigError(name, `"${pair}" is not alias=model`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/** The catalogue endpoint that sits beside the responses endpoint. */
+export function modelsUrlFor(responsesUrl: string): string {
+  return responsesUrl.replace(/\/responses$/, "") + "/models";
+}
+
+export function loadConfig(env: Env): Config {
+  const responsesUrl = url(env, "CHATGPT_RESPONSES_URL", DEFAULT_RESPONSES_URL)!;
+  const codexAuthJson = str(env, "OPENAI_CODEX_AUTH");
+  if (codexAuthJson !== null) {
+    try {
+      const doc = JSON.parse(codexAuthJson) as { tokens?: { refresh_token?: unknown; access_token?: unknown } };
+      if (!doc?.tokens || typeof doc.tokens.access_token !== "string") throw new Error("no tokens");
+    } catch {
+      throw new ConfigError("OPENAI_CODEX_AUTH", 'must be the JSON content of an auth.json ({"tokens":{…}})');
+    }
+  }
+  // With OPENAI_CODEX_AUTH and no explicit store, refreshed tokens stay in memory: writing them to ~/.codex/auth.json
+  // could overwrite another account's CLI login.
+  const defaultStore = codexAuthJson !== null ? "memory" : "file";
+  return {
+    host: str(env, "HOST") ?? "127.0.0.1",
+    port: int(env, "PORT", 8787, 0, 65535),
+    apiKey: str(env, "OPENAI_API_KEY"),
+    chatgptAccessToken: str(env, "CHATGPT_ACCESS_TOKEN"),
+    chatgptAccountId: str(env, "CHATGPT_ACCOUNT_ID"),
+    codexAuthJson,
+    clientId: str(env, "CHATGPT_LOCAL_CLIENT_ID") ?? DEFAULT_CLIENT_ID,
+    responsesUrl,
+    modelsUrl: modelsUrlFor(responsesUrl),
+    oauthTokenUrl: url(env, "CHATGPT_OAUTH_TOKEN_URL", DEFAULT_OAUTH_TOKEN_URL)!,
+    codexHome: str(env, "CODEX_HOME"),
+    tokenStore: oneOf(env, "TOKEN_STORE", ["file", "memory", "redis"] as const, defaultStore),
+    redisUrl: str(env, "REDIS_URL"),
+    ollamaApiUrl: url(env, "OLLAMA_API_URL", null),
+    reasoningEffort: oneOf(env, "REASONING_EFFORT", REASONING_EFFORTS, "medium"),
+    reasoningSummary: oneOf(env, "REASONING_SUMMARY", REASONING_SUMMARIES, "auto", { on: "auto", off: "none" }),
+    reasoningCompat: oneOf(env, "REASONING_COMPAT", REASONING_COMPATS, "think-tags", {
+      think_tags: "think-tags",
+      "reasoning-content": "reasoning_content",
+      current: "legacy",
+      standard: "legacy",
+    }),
+    debugModel: str(env, "DEBUG_MODEL"),
+    verbose: bool(env, "VERBOSE", false),
+    logLevel: oneOf(env, "LOG_LEVEL", ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const, bool(env, "VERBOSE", false) ? "debug" : "info"),
+    corsOrigins: (str(env, "CORS_ORIGINS") ?? "*").split(",").map((s) => s.trim()).filter(Boolean),
+    upstreamIdleTimeoutMs: int(env, "UPSTREAM_IDLE_TIMEOUT_MS", 300_000, 100, 3_600_000),
+    bodyLimit: size(env, "BODY_LIMIT", 50 * 1024 * 1024),
+    modelAliases: aliases(env, "MODEL_ALIASES"),
+    codexInstructions: str(env, "CODEX_INSTRUCTIONS") ?? DEFAULT_INSTRUCTIONS,
+    instructionsMode: oneOf(env, "INSTRUCTIONS_MODE", ["developer", "instructions"] as const, "developer"),
+    originator: str(env, "CODEX_ORIGINATOR") ?? "codex_cli_rs",
+    upstreamRetries: int(env, "UPSTREAM_RETRIES", 2, 0, 10),
+  };
+}
+
+export type { ReasoningEffort, ReasoningSummary };

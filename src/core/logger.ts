@@ -1,0 +1,23 @@
+// The logging surface the core uses. On Node it is pino; tests and Workers may pass anything with these methods.
+// Call sites log structured fields, never tokens: see `fingerprint` for the most a log may show of a secret.
+
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A short, non-reversible tag for a secret: enough to tell two tokens apart in a log, useless to an attacker. */
+export function fingerprint(secret: string | null | undefined): string | null {
+  if (!secret) return null;
+  // FNV-1a, 32 bit: sync and runtime-agnostic (no node:crypto in the core).
+  let h = 0x811c9dc5;
+  for (let i = 0; i < secret.length; i++) {
+    h ^= secret.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return `…${(h >>> 0).toString(16).padStart(8, "0")}`;
+}
