@@ -1,0 +1,93 @@
+// The HTTP app, built by a factory so every runtime (Node, Workers, tests) wires the same routes to its own Relay.
+
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { bodyLimit } from "hono/body-limit";
+import type { Relay } from "./relay.ts";
+import { RelayError } from "./core/errors.ts";
+import { constantTimeEqual, presentedKey } from "./http/api-key.ts";
+import { asRelayError, renderError } from "./http/render-error.ts";
+import { chatCompletions } from "./routes/openai-chat.ts";
+import { getModel, listModels } from "./routes/models.ts";
+import { health, serviceInfo } from "./routes/service.ts";
+import { registerOllamaRoutes } from "./routes/ollama.ts";
+
+const PROTECTED = ["/v1/", "/api/", "/debug/"];
+
+export function createApp(relay: Relay): Hono {
+  const { config, logger } = relay;
+  const app = new Hono();
+
+  app.use(
+    "*",
+    cors({
+      origin: config.corsOrigins.includes("*") ? "*" : config.corsOrigins,
+      allowHeaders: ["authorization", "content-type", "x-api-key", "x-session-id", "x-reasoning-compat", "openai-organization", "openai-project"],
+      allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
+      exposeHeaders: ["x-codex-primary-used-percent", "x-codex-secondary-used-percent", "x-codex-primary-reset-at", "x-codex-secondary-reset-at", "x-codex-plan-type", "retry-after"],
+      maxAge: 600,
+    }),
+  );
+
+  if (config.apiKey !== null) {
+    const key = config.apiKey;
+    app.use("*", async (c, next) => {
+      if (!PROTECTED.some((p) => c.req.path.startsWith(p)) || c.req.method === "OPTIONS") return next();
+      const presented = presentedKey({ get: (n) => c.req.header(n) });
+      if (presented === null || !constantTimeEqual(presented, key)) {
+        throw new RelayError(401, presented === null ? "Missing API key: send 'Authorization: Bearer <key>' (the relay's OPENAI_API_KEY)." : "Invalid API key.", {
+          code: "invalid_api_key",
+        });
+      }
+      return next();
+    });
+  }
+
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: config.bodyLimit,
+      onError: () => {
+        throw new RelayError(413, `The request body is larger than the relay's limit of ${config.bodyLimit} bytes (BODY_LIMIT).`, { code: "request_too_large" });
+      },
+    }),
+  );
+
+  if (config.verbose) {
+    app.use("*", async (c, next) => {
+      const start = performance.now();
+      await next();
+      logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - start) }, "request");
+    });
+  }
+
+  app.get("/", (c) => c.json(serviceInfo(relay)));
+  app.get("/health", (c) => c.json(health(relay)));
+
+  app.post("/v1/chat/completions", (c) => chatCompletions(c, relay));
+  app.get("/v1/models", async (c) => c.json(await listModels(relay)));
+  app.get("/v1/models/:id{.+}", async (c) => c.json(await getModel(relay, c.req.param("id"))));
+  registerOllamaRoutes(app, relay);
+
+  app.on(["GET", "POST"], "/debug/auth", (c) => c.json({ tokens: relay.tokens.status(), rate_limits: relay.rateLimits.latest }));
+  app.post("/debug/refresh", async (c) => c.json({ tokens: await relay.tokens.forceRefresh() }));
+
+  app.notFound((c) => {
+    const path = c.req.path;
+    const unsupported = /^\/v1\/(embeddings|images|audio|files|fine_tuning|fine-tunes|moderations|batches|uploads|vector_stores|assistants|threads|realtime)/.test(path);
+    const message = unsupported
+      ? `codex-relay does not serve ${path}: the ChatGPT Codex backend offers chat models only.`
+      : `Unknown route: ${c.req.method} ${path}.`;
+    return renderError(path, new RelayError(404, message, { code: unsupported ? "unsupported_endpoint" : "not_found" }));
+  });
+
+  app.onError((err, c) => {
+    const e = asRelayError(err);
+    if (e.status >= 500 && !(err instanceof RelayError)) {
+      logger.error({ err: err instanceof Error ? err.message : String(err), path: c.req.path }, "unhandled error");
+    }
+    return renderError(c.req.path, e);
+  });
+
+  return app;
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import { estimateTokens, OutputLimiter, type OutputLimits } from "./output-limiter.ts";
+import type { StreamPart } from "./stream-parts.ts";
+
+const text = (delta: string): StreamPart => ({ type: "text-delta", delta });
+const finish: StreamPart = {
+  type: "finish",
+  reason: "stop",
+  usage: { inputTokens: 1, cachedInputTokens: 0, outputTokens: 2, reasoningTokens: 0, totalTokens: 3 },
+};
+
+function run(limits: OutputLimits, parts: StreamPart[]): { out: StreamPart[]; cut: boolean } {
+  const l = new OutputLimiter(limits);
+  const out: StreamPart[] = [];
+  for (const p of parts) out.push(...l.push(p));
+  out.push(...l.end());
+  return { out, cut: l.cut };
+}
+
+const joined = (parts: StreamPart[]) => parts.map((p) => (p.type === "text-delta" ? p.delta : "")).join("");
+
+describe("OutputLimiter", () => {
+  it("is an inactive pass-through without limits", () => {
+    const l = new OutputLimiter({});
+    expect(l.active).toBe(false);
+    const p = text("hello");
+    expect(l.push(p)[0]).toBe(p);
+    expect(new OutputLimiter({ stop: [""] }).active).toBe(false);
+  });
+
+  it("cuts at a stop sequence inside one delta", () => {
+    const { out, cut } = run({ stop: ["STOP"] }, [text("hello STOP world"), finish]);
+    expect(out).toEqual([text("hello "), { type: "finish", reason: "stop" }]);
+    expect(cut).toBe(true);
+  });
+
+  it("finds a stop sequence split over deltas and holds back only a possible prefix", () => {
+    const l = new OutputLimiter({ stop: ["<END>"] });
+    expect(l.push(text("abc <E"))).toEqual([text("abc ")]);
+    expect(l.push(text("N"))).toEqual([]);
+    expect(l.push(text("D> more"))).toEqual([{ type: "finish", reason: "stop" }]);
+    expect(l.cut).toBe(true);
+    expect(l.push(text("ignored"))).toEqual([]);
+    expect(l.end()).toEqual([]);
+  });
+
+  it("releases held text that turned out not to be a stop sequence", () => {
+    const l = new OutputLimiter({ stop: ["<END>"] });
+    expect(l.push(text("a <E"))).toEqual([text("a ")]);
+    expect(l.push(text("xyz"))).toEqual([text("<Exyz")]);
+  });
+
+  it("does not hold back text that cannot start a stop sequence", () => {
+    const l = new OutputLimiter({ stop: ["\n\nUser:"] });
+    expect(l.push(text("plain words"))).toEqual([text("plain words")]);
+  });
+
+  it("uses the earliest of several stop sequences", () => {
+    const { out } = run({ stop: ["zzz", "b"] }, [text("aaabzzz"), finish]);
+    expect(joined(out)).toBe("aaa");
+  });
+
+  it("flushes held text before a tool call and before the upstream finish", () => {
+    const { out, cut } = run({ stop: ["###"] }, [
+      text("x#"),
+      { type: "tool-call-start", index: 0, callId: "c", name: "f" },
+      text("y##"),
+      finish,
+    ]);
+    expect(out).toEqual([
+      text("x"),
+      text("#"),
+      { type: "tool-call-start", index: 0, callId: "c", name: "f" },
+      text("y"),
+      text("##"),
+      finish,
+    ]);
+    expect(cut).toBe(false);
+  });
+
+  it("releases held text at end() when no terminal came", () => {
+    const { out } = run({ stop: ["###"] }, [text("x##")]);
+    expect(joined(out)).toBe("x##");
+  });
+
+  it("cuts exactly at the token budget (4 characters per token)", () => {
+    const { out, cut } = run({ maxTokens: 2 }, [text("abc"), text("defghij"), finish]);
+    expect(out).toEqual([text("abc"), text("defgh"), { type: "finish", reason: "length" }]);
+    expect(cut).toBe(true);
+  });
+
+  it("does not count reasoning and passes it through", () => {
+    const reasoning: StreamPart = {
+      type: "reasoning-delta",
+      delta: "long thoughts",
+      kind: "summary",
+      partIndex: 0,
+    };
+    const { out, cut } = run({ maxTokens: 1 }, [reasoning, text("abcd"), finish]);
+    expect(out).toEqual([reasoning, text("abcd"), finish]);
+    expect(cut).toBe(false);
+  });
+
+  it("cuts with length when text arrives after the budget was used up exactly", () => {
+    const { out } = run({ maxTokens: 1 }, [text("abcd"), text("e"), finish]);
+    expect(out).toEqual([text("abcd"), { type: "finish", reason: "length" }]);
+  });
+
+  it("never splits a surrogate pair at the budget", () => {
+    const { out } = run({ maxTokens: 1 }, [text("abc😀def"), finish]);
+    expect(joined(out)).toBe("abc");
+  });
+
+  it("applies the budget to text before a stop sequence", () => {
+    const { out } = run({ maxTokens: 1, stop: ["!"] }, [text("abcdefg!"), finish]);
+    expect(out).toEqual([text("abcd"), { type: "finish", reason: "length" }]);
+  });
+
+  it("passes an upstream error after flushing", () => {
+    const err: StreamPart = { type: "error", message: "boom" };
+    const { out, cut } = run({ stop: ["xyz"] }, [text("ax"), err]);
+    expect(out).toEqual([text("a"), text("x"), err]);
+    expect(cut).toBe(false);
+  });
+
+  it("estimates tokens as ceil(chars / 4)", () => {
+    expect(estimateTokens("")).toBe(0);
+    expect(estimateTokens("abcd")).toBe(1);
+    expect(estimateTokens("abcde")).toBe(2);
+  });
+});

@@ -1,0 +1,59 @@
+// One turn against the backend, in the dialect-neutral StreamPart form: upstream events → normalizer → (optional)
+// stop/max-token limiter. Errors before the first byte are thrown (the route answers with a status); errors after
+// it become a terminal `error` part, so every dialect can end its stream properly.
+
+import type { CodexClient } from "../upstream/codex-client.ts";
+import type { ResponsesRequestBody, UpstreamEvent } from "../responses/types.ts";
+import { ResponsesEventNormalizer } from "../responses/normalize-events.ts";
+import { RelayError } from "./errors.ts";
+import { OutputLimiter } from "./output-limiter.ts";
+import type { StreamPart } from "./stream-parts.ts";
+
+export interface TurnOptions {
+  signal?: AbortSignal;
+  sessionId: string;
+  stop?: string[];
+  maxTokens?: number;
+}
+
+export interface Turn {
+  /** Backend reply headers to pass on (rate limits, openai-model). */
+  headers: Record<string, string>;
+  parts: AsyncIterable<StreamPart>;
+}
+
+export async function startTurn(upstream: CodexClient, body: ResponsesRequestBody, options: TurnOptions): Promise<Turn> {
+  const reply = await upstream.stream(body, { signal: options.signal, sessionId: options.sessionId });
+  return { headers: reply.headers, parts: turnParts(reply.events, options) };
+}
+
+async function* turnParts(events: AsyncIterable<UpstreamEvent>, options: TurnOptions): AsyncGenerator<StreamPart> {
+  const normalizer = new ResponsesEventNormalizer();
+  const limited = (options.stop && options.stop.length > 0) || options.maxTokens !== undefined;
+  const limiter = limited ? new OutputLimiter({ stop: options.stop, maxTokens: options.maxTokens }) : null;
+  try {
+    for await (const event of events) {
+      const parts = normalizer.push(event);
+      for (const part of parts) {
+        if (limiter) yield* limiter.push(part);
+        else yield part;
+      }
+      // Stop reading at the terminal event or when the limiter cut the answer: leaving the loop aborts the request.
+      if (normalizer.finished || limiter?.cut) return;
+    }
+    for (const part of normalizer.end()) {
+      if (limiter) yield* limiter.push(part);
+      else yield part;
+    }
+  } catch (err) {
+    if (err instanceof RelayError && err.code === "client_closed") return;
+    yield errorPart(err);
+  } finally {
+    if (limiter && !limiter.cut) yield* limiter.end();
+  }
+}
+
+function errorPart(err: unknown): StreamPart {
+  if (err instanceof RelayError) return { type: "error", message: err.message, code: err.code ?? undefined, errorType: err.type };
+  return { type: "error", message: "The relay failed while reading the backend's answer.", code: "relay_error" };
+}

@@ -1,0 +1,34 @@
+// Any error → an OpenAI-style error reply {"error":{message,type,param,code}}. Errors the relay did not raise on
+// purpose become a 500 "Internal error" without details (the route logs them).
+
+import { RelayError } from "../core/errors.ts";
+
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export interface OpenAIErrorReply {
+  status: number;
+  body: OpenAIErrorBody;
+  headers: Record<string, string>;
+}
+
+export function toOpenAIError(err: unknown): OpenAIErrorReply {
+  if (err instanceof RelayError) {
+    return {
+      status: err.status,
+      body: { error: { message: err.message, type: err.type, param: err.param, code: err.code } },
+      headers: { ...err.headers },
+    };
+  }
+  return {
+    status: 500,
+    body: { error: { message: "Internal error", type: "server_error", param: null, code: null } },
+    headers: {},
+  };
+}
+
+/** The `data:` payload for an error in the middle of a chat stream (the route writes it before [DONE]). */
+export function streamErrorBody(message: string, type: string, code: string | null): OpenAIErrorBody {
+  return { error: { message, type, param: null, code } };
+}

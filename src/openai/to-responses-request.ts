@@ -1,0 +1,156 @@
+// A validated chat request → the body POSTed to the Codex backend. Only what the backend accepts is sent: sampling
+// parameters, max_tokens, stop, n, user and metadata never leave the relay (stop and max_tokens are enforced by
+// the OutputLimiter instead, see outputLimitsOf).
+
+import type { OutputLimits } from "../core/output-limiter.ts";
+import type {
+  ReasoningEffort,
+  ReasoningSummary,
+  ResponsesInputItem,
+  ResponsesRequestBody,
+} from "../responses/types.ts";
+import type { ChatCompletionRequest } from "./chat-request-schema.ts";
+import { toResponsesInput } from "./to-responses-input.ts";
+import { toResponsesToolChoice, toResponsesTools } from "./to-responses-tools.ts";
+import { toTextFormat } from "./to-text-format.ts";
+
+export interface ToResponsesRequestContext {
+  /** The backend model (after alias / tag / suffix resolution). */
+  model: string;
+  /** Effort from the model name's suffix, if any. */
+  effort?: ReasoningEffort;
+  defaults: { effort: ReasoningEffort; summary: ReasoningSummary };
+  /** The base instructions for the model. */
+  instructions: string;
+  /** "developer": a leading developer message (like the current Codex CLI); "instructions": the field. */
+  instructionsMode: "developer" | "instructions";
+  promptCacheKey: string;
+}
+
+export function toResponsesRequest(
+  req: ChatCompletionRequest,
+  ctx: ToResponsesRequestContext,
+): ResponsesRequestBody {
+  const input: ResponsesInputItem[] = [];
+  const body: ResponsesRequestBody = { model: ctx.model, store: false, stream: true, input };
+  if (ctx.instructionsMode === "developer") {
+    if (ctx.instructions !== "") {
+      input.push({
+        type: "message",
+        role: "developer",
+        content: [{ type: "input_text", text: ctx.instructions }],
+      });
+    }
+  } else {
+    body.instructions = ctx.instructions;
+  }
+  for (const item of toResponsesInput(req.messages)) input.push(item);
+
+  if (req.tools && req.tools.length > 0) {
+    body.tools = toResponsesTools(req.tools);
+    if (req.tool_choice) body.tool_choice = toResponsesToolChoice(req.tool_choice);
+    body.parallel_tool_calls = req.parallel_tool_calls ?? true;
+  }
+
+  const effort = req.reasoning_effort ?? req.reasoning?.effort ?? ctx.effort ?? ctx.defaults.effort;
+  const summary = req.reasoning?.summary ?? ctx.defaults.summary;
+  if (effort === "none") {
+    body.reasoning = { effort };
+  } else {
+    body.reasoning = summary === "none" ? { effort } : { effort, summary };
+    body.include = ["reasoning.encrypted_content"];
+  }
+
+  const format = toTextFormat(req.response_format);
+  if (req.verbosity || format) {
+    body.text = {};
+    if (req.verbosity) body.text.verbosity = req.verbosity;
+    if (format) body.text.format = format;
+  }
+
+  body.prompt_cache_key = ctx.promptCacheKey;
+  return body;
+}
+
+/** The limits the relay enforces itself: `stop` and `max_completion_tokens` (or the older `max_tokens`). */
+export function outputLimitsOf(req: ChatCompletionRequest): OutputLimits {
+  const limits: OutputLimits = {};
+  const stop = typeof req.stop === "string" ? [req.stop] : (req.stop ?? []);
+  if (stop.some((s) => s !== "")) limits.stop = stop.filter((s) => s !== "");
+  const max = req.max_completion_tokens ?? req.max_tokens;
+  if (typeof max === "number") limits.maxTokens = max;
+  return limits;
+}
+
+// ── conversation key ────────────────────────────────────────────────────────
+
+/** Longest text prefix hashed: enough to tell conversations apart without hashing a 20 MB data URL. */
+const HASH_LIMIT = 16_384;
+
+/**
+ * A stable key for the conversation: the same for every turn of it, so `prompt_cache_key` / `session-id` keep the
+ * backend's prompt cache warm. From the client's `prompt_cache_key`, else its `user`, else the text of the first
+ * system/developer message and the first user message (which do not change as the conversation grows).
+ * Formatted as a UUID (version 8, "custom"); a collision only costs cache affinity.
+ */
+export function deriveConversationKey(req: ChatCompletionRequest): string {
+  if (req.prompt_cache_key) return hashToUuid("prompt_cache_key\u0000" + req.prompt_cache_key);
+  if (req.user) return hashToUuid("user\u0000" + req.user);
+  let system = "";
+  let user = "";
+  for (const m of req.messages) {
+    if (system === "" && (m.role === "system" || m.role === "developer")) system = messageText(m.content);
+    if (user === "" && m.role === "user") user = messageText(m.content);
+    if (system !== "" && user !== "") break;
+  }
+  return hashToUuid(`conversation\u0000${req.model}\u0000${system}\u0000${user}`);
+}
+
+function messageText(content: ChatCompletionRequest["messages"][number]["content"]): string {
+  if (typeof content === "string") return content.slice(0, HASH_LIMIT);
+  if (!Array.isArray(content)) return "";
+  let out = "";
+  for (const part of content) {
+    if (out.length >= HASH_LIMIT) break;
+    if (part.type === "image_url") {
+      const url = typeof part.image_url === "string" ? part.image_url : part.image_url.url;
+      // The tail of a data URL differs between images; its first bytes are mostly the same header.
+      out += `[image ${url.length} ${url.slice(-64)}]`;
+    } else if (part.type === "refusal") out += part.refusal;
+    else out += part.text;
+  }
+  return out.slice(0, HASH_LIMIT);
+}
+
+/**
+ * 128-bit hash of a string (four FNV-1a lanes over UTF-16 code units with different offsets, each finished with a
+ * murmur3 avalanche), written as a UUID. Sync and runtime-agnostic: no node:crypto, no WebCrypto promise.
+ */
+export function hashToUuid(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x9e3779b9;
+  let c = 0x85ebca6b;
+  let d = 0xc2b2ae35;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    a = Math.imul(a ^ ch, 0x01000193);
+    b = Math.imul(b ^ ch, 0x01000193) ^ (a >>> 15);
+    c = Math.imul(c ^ ch, 0x01000193) + b;
+    d = Math.imul(d ^ ch, 0x01000193) ^ (c >>> 13);
+  }
+  const words = [fmix(a ^ text.length), fmix(b + a), fmix(c ^ b), fmix(d + c)];
+  let hex = "";
+  for (const w of words) hex += (w >>> 0).toString(16).padStart(8, "0");
+  // Version 8 (custom), RFC 9562 variant.
+  const variant = ((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

@@ -1,0 +1,96 @@
+// POST /v1/chat/completions: validate, convert to a Responses request, run the turn, render it as chat chunks
+// (SSE) or one chat.completion.
+
+import type { Context } from "hono";
+import type { Relay } from "../relay.ts";
+import { REASONING_COMPATS, type ReasoningCompat } from "../config.ts";
+import { RelayError, invalidRequest } from "../core/errors.ts";
+import { startTurn } from "../core/turn.ts";
+import { collectTurn } from "../core/collect-turn.ts";
+import { readJsonBody } from "../http/read-json.ts";
+import { linkedAbort, textStream } from "../http/text-stream.ts";
+import { parseChatRequest, type ChatCompletionRequest } from "../openai/chat-request-schema.ts";
+import { deriveConversationKey, toResponsesRequest } from "../openai/to-responses-request.ts";
+import { ChatStreamTranslator, serializeChunk } from "../openai/chat-stream-translator.ts";
+import { buildChatCompletion } from "../openai/chat-completion-builder.ts";
+import { prepareModel } from "./prepare-model.ts";
+
+export const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+  connection: "keep-alive",
+  "x-accel-buffering": "no",
+};
+
+export function pickCompat(c: Context, requested: unknown, fallback: ReasoningCompat): ReasoningCompat {
+  const value = requested ?? c.req.header("x-reasoning-compat");
+  if (value === undefined || value === null || value === "") return fallback;
+  const v = String(value).toLowerCase();
+  if ((REASONING_COMPATS as readonly string[]).includes(v)) return v as ReasoningCompat;
+  throw invalidRequest("reasoning_compat", `Invalid value for 'reasoning_compat': '${v}' is not one of ${REASONING_COMPATS.join(", ")}.`);
+}
+
+function maxTokensOf(req: ChatCompletionRequest): number | undefined {
+  const v = req.max_completion_tokens ?? req.max_tokens;
+  return typeof v === "number" ? v : undefined;
+}
+
+function stopOf(req: ChatCompletionRequest): string[] | undefined {
+  if (req.stop === undefined || req.stop === null) return undefined;
+  return typeof req.stop === "string" ? [req.stop] : req.stop;
+}
+
+export async function chatCompletions(c: Context, relay: Relay): Promise<Response> {
+  const req = parseChatRequest(await readJsonBody(c));
+  const compat = pickCompat(c, req.reasoning_compat, relay.config.reasoningCompat);
+  const { model, effort, instructions } = await prepareModel(relay, req.model);
+  const sessionId = c.req.header("x-session-id") || deriveConversationKey(req);
+  const body = toResponsesRequest(req, {
+    model,
+    effort,
+    defaults: { effort: relay.config.reasoningEffort, summary: relay.config.reasoningSummary },
+    instructions,
+    instructionsMode: relay.config.instructionsMode,
+    promptCacheKey: sessionId,
+  });
+  const abort = linkedAbort(c.req.raw.signal);
+  const turn = await startTurn(relay.upstream, body, { signal: abort.signal, sessionId, stop: stopOf(req), maxTokens: maxTokensOf(req) });
+  const id = `chatcmpl-${crypto.randomUUID().replace(/-/g, "")}`;
+  const created = Math.floor(Date.now() / 1000);
+
+  if (req.stream) {
+    const translator = new ChatStreamTranslator({ id, model: req.model, created, compat, includeUsage: req.stream_options?.include_usage === true });
+    async function* frames(): AsyncGenerator<string> {
+      for (const chunk of translator.start()) yield serializeChunk(chunk);
+      for await (const part of turn.parts) {
+        for (const out of translator.push(part)) yield serializeChunk(out);
+      }
+      yield "data: [DONE]\n\n";
+    }
+    return new Response(textStream(frames(), abort), { status: 200, headers: { ...SSE_HEADERS, ...turn.headers } });
+  }
+
+  const result = await collectTurn(turn.parts);
+  if (result.error) {
+    abort.abort();
+    throw turnError(result.error);
+  }
+  const completion = buildChatCompletion(result, { id, model: req.model, created, compat });
+  return new Response(JSON.stringify(completion), { status: 200, headers: { "content-type": "application/json", ...turn.headers } });
+}
+
+
+/** A turn that failed after the backend accepted it (response.failed, broken stream) — for non-stream answers. */
+export function turnError(error: { message: string; code?: string; errorType?: string }): RelayError {
+  const status =
+    error.code === "context_length_exceeded" || error.code === "invalid_prompt"
+      ? 400
+      : error.code === "rate_limit_exceeded" || error.code === "insufficient_quota" || error.code === "usage_limit_reached"
+        ? 429
+        : error.code === "upstream_idle_timeout"
+          ? 504
+          : error.code === "server_is_overloaded" || error.code === "slow_down"
+            ? 503
+            : 502;
+  return new RelayError(status, error.message, { code: error.code ?? "upstream_error" });
+}

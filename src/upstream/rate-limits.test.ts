@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { forwardableHeaders, parseRateLimits } from "./rate-limits.ts";
+
+describe("rate limits", () => {
+  const h = new Headers({
+    "x-codex-plan-type": "plus",
+    "x-codex-primary-used-percent": "42",
+    "x-codex-primary-window-minutes": "300",
+    "x-codex-primary-reset-at": "1777936568",
+    "x-codex-secondary-used-percent": "7.5",
+    "x-codex-secondary-window-minutes": "10080",
+    "x-codex-secondary-reset-after-seconds": "60",
+    "openai-model": "gpt-5.5",
+    "set-cookie": "x=y",
+  });
+
+  it("parses both windows, preferring reset-at and falling back to reset-after", () => {
+    const snap = parseRateLimits(h)!;
+    expect(snap.planType).toBe("plus");
+    expect(snap.primary).toEqual({ usedPercent: 42, windowMinutes: 300, resetAt: new Date(1777936568000).toISOString() });
+    expect(snap.secondary.usedPercent).toBe(7.5);
+    expect(Date.parse(snap.secondary.resetAt!) - Date.now()).toBeGreaterThan(55_000);
+  });
+
+  it("forwards the x-codex family and openai-model only", () => {
+    const f = forwardableHeaders(h);
+    expect(f["x-codex-primary-used-percent"]).toBe("42");
+    expect(f["openai-model"]).toBe("gpt-5.5");
+    expect(f["set-cookie"]).toBeUndefined();
+  });
+
+  it("is null without rate-limit headers", () => {
+    expect(parseRateLimits(new Headers({ "content-type": "text/event-stream" }))).toBeNull();
+  });
+});
