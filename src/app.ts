@@ -62,14 +62,14 @@ export function createApp(relay: Relay): Hono {
   }
 
   app.get("/", (c) => c.json(serviceInfo(relay)));
-  app.get("/health", (c) => c.json(health(relay)));
+  app.get("/health", async (c) => c.json(await health(relay)));
 
   app.post("/v1/chat/completions", (c) => chatCompletions(c, relay));
   app.get("/v1/models", async (c) => c.json(await listModels(relay)));
   app.get("/v1/models/:id{.+}", async (c) => c.json(await getModel(relay, c.req.param("id"))));
   registerOllamaRoutes(app, relay);
 
-  app.on(["GET", "POST"], "/debug/auth", (c) => c.json({ tokens: relay.tokens.status(), rate_limits: relay.rateLimits.latest }));
+  app.on(["GET", "POST"], "/debug/auth", async (c) => c.json({ tokens: await relay.tokens.loadStatus(), rate_limits: relay.rateLimits.latest }));
   app.post("/debug/refresh", async (c) => c.json({ tokens: await relay.tokens.forceRefresh() }));
 
   app.notFound((c) => {

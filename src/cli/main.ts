@@ -29,12 +29,7 @@ program
     const config = loadConfig(process.env);
     const { store, seedLoader } = await createNodeStore(config);
     const tokens = createTokenManager({ config, store, seedLoader, logger: silentLogger });
-    try {
-      await tokens.getCredentials();
-    } catch (err) {
-      console.error(err instanceof Error ? err.message : String(err));
-    }
-    console.log(JSON.stringify(tokens.status(), null, 2));
+    console.log(JSON.stringify(await tokens.loadStatus(), null, 2));
   });
 
 await program.parseAsync(process.argv);

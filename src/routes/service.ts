@@ -17,8 +17,8 @@ export function serviceInfo(relay: Relay) {
   };
 }
 
-export function health(relay: Relay) {
-  const tokens = relay.tokens.status();
+export async function health(relay: Relay) {
+  const tokens = await relay.tokens.loadStatus();
   const needsSignIn = tokens.lastError?.needsSignIn === true || tokens.source === "none";
   return {
     status: needsSignIn ? "sign_in_required" : "ok",
