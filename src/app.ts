@@ -8,6 +8,8 @@ import { RelayError } from "./core/errors.ts";
 import { constantTimeEqual, presentedKey } from "./http/api-key.ts";
 import { asRelayError, renderError } from "./http/render-error.ts";
 import { chatCompletions } from "./routes/openai-chat.ts";
+import { completions } from "./routes/openai-completions.ts";
+import { responses, responsesWebSocket } from "./routes/openai-responses.ts";
 import { getModel, listModels } from "./routes/models.ts";
 import { health, serviceInfo } from "./routes/service.ts";
 import { registerOllamaRoutes } from "./routes/ollama.ts";
@@ -22,9 +24,24 @@ export function createApp(relay: Relay): Hono {
     "*",
     cors({
       origin: config.corsOrigins.includes("*") ? "*" : config.corsOrigins,
-      allowHeaders: ["authorization", "content-type", "x-api-key", "x-session-id", "x-reasoning-compat", "openai-organization", "openai-project"],
+      allowHeaders: [
+        "authorization",
+        "content-type",
+        "x-api-key",
+        "x-session-id",
+        "x-reasoning-compat",
+        "openai-organization",
+        "openai-project",
+      ],
       allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
-      exposeHeaders: ["x-codex-primary-used-percent", "x-codex-secondary-used-percent", "x-codex-primary-reset-at", "x-codex-secondary-reset-at", "x-codex-plan-type", "retry-after"],
+      exposeHeaders: [
+        "x-codex-primary-used-percent",
+        "x-codex-secondary-used-percent",
+        "x-codex-primary-reset-at",
+        "x-codex-secondary-reset-at",
+        "x-codex-plan-type",
+        "retry-after",
+      ],
       maxAge: 600,
     }),
   );
@@ -35,9 +52,15 @@ export function createApp(relay: Relay): Hono {
       if (!PROTECTED.some((p) => c.req.path.startsWith(p)) || c.req.method === "OPTIONS") return next();
       const presented = presentedKey({ get: (n) => c.req.header(n) });
       if (presented === null || !constantTimeEqual(presented, key)) {
-        throw new RelayError(401, presented === null ? "Missing API key: send 'Authorization: Bearer <key>' (the relay's OPENAI_API_KEY)." : "Invalid API key.", {
-          code: "invalid_api_key",
-        });
+        throw new RelayError(
+          401,
+          presented === null
+            ? "Missing API key: send 'Authorization: Bearer <key>' (the relay's OPENAI_API_KEY)."
+            : "Invalid API key.",
+          {
+            code: "invalid_api_key",
+          },
+        );
       }
       return next();
     });
@@ -48,7 +71,11 @@ export function createApp(relay: Relay): Hono {
     bodyLimit({
       maxSize: config.bodyLimit,
       onError: () => {
-        throw new RelayError(413, `The request body is larger than the relay's limit of ${config.bodyLimit} bytes (BODY_LIMIT).`, { code: "request_too_large" });
+        throw new RelayError(
+          413,
+          `The request body is larger than the relay's limit of ${config.bodyLimit} bytes (BODY_LIMIT).`,
+          { code: "request_too_large" },
+        );
       },
     }),
   );
@@ -57,7 +84,15 @@ export function createApp(relay: Relay): Hono {
     app.use("*", async (c, next) => {
       const start = performance.now();
       await next();
-      logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - start) }, "request");
+      logger.debug(
+        {
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          ms: Math.round(performance.now() - start),
+        },
+        "request",
+      );
     });
   }
 
@@ -65,26 +100,40 @@ export function createApp(relay: Relay): Hono {
   app.get("/health", async (c) => c.json(await health(relay)));
 
   app.post("/v1/chat/completions", (c) => chatCompletions(c, relay));
+  app.post("/v1/completions", (c) => completions(c, relay));
+  app.post("/v1/responses", (c) => responses(c, relay));
+  app.get("/v1/responses", () => responsesWebSocket());
   app.get("/v1/models", async (c) => c.json(await listModels(relay)));
   app.get("/v1/models/:id{.+}", async (c) => c.json(await getModel(relay, c.req.param("id"))));
   registerOllamaRoutes(app, relay);
 
-  app.on(["GET", "POST"], "/debug/auth", async (c) => c.json({ tokens: await relay.tokens.loadStatus(), rate_limits: relay.rateLimits.latest }));
+  app.on(["GET", "POST"], "/debug/auth", async (c) =>
+    c.json({ tokens: await relay.tokens.loadStatus(), rate_limits: relay.rateLimits.latest }),
+  );
   app.post("/debug/refresh", async (c) => c.json({ tokens: await relay.tokens.forceRefresh() }));
 
   app.notFound((c) => {
     const path = c.req.path;
-    const unsupported = /^\/v1\/(embeddings|images|audio|files|fine_tuning|fine-tunes|moderations|batches|uploads|vector_stores|assistants|threads|realtime)/.test(path);
+    const unsupported =
+      /^\/v1\/(embeddings|images|audio|files|fine_tuning|fine-tunes|moderations|batches|uploads|vector_stores|assistants|threads|realtime)/.test(
+        path,
+      );
     const message = unsupported
       ? `codex-relay does not serve ${path}: the ChatGPT Codex backend offers chat models only.`
       : `Unknown route: ${c.req.method} ${path}.`;
-    return renderError(path, new RelayError(404, message, { code: unsupported ? "unsupported_endpoint" : "not_found" }));
+    return renderError(
+      path,
+      new RelayError(404, message, { code: unsupported ? "unsupported_endpoint" : "not_found" }),
+    );
   });
 
   app.onError((err, c) => {
     const e = asRelayError(err);
     if (e.status >= 500 && !(err instanceof RelayError)) {
-      logger.error({ err: err instanceof Error ? err.message : String(err), path: c.req.path }, "unhandled error");
+      logger.error(
+        { err: err instanceof Error ? err.message : String(err), path: c.req.path },
+        "unhandled error",
+      );
     }
     return renderError(c.req.path, e);
   });

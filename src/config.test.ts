@@ -51,7 +51,9 @@ describe("loadConfig", () => {
   });
 
   it("keeps refreshed tokens in memory when OPENAI_CODEX_AUTH is the source", () => {
-    const c = loadConfig({ OPENAI_CODEX_AUTH: JSON.stringify({ tokens: { access_token: "a", refresh_token: "r", id_token: "i" } }) });
+    const c = loadConfig({
+      OPENAI_CODEX_AUTH: JSON.stringify({ tokens: { access_token: "a", refresh_token: "r", id_token: "i" } }),
+    });
     expect(c.tokenStore).toBe("memory");
   });
 });

@@ -76,7 +76,13 @@ function str(env: Env, name: string): string | null {
   return t === "" ? null : t;
 }
 
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T, aliases: Record<string, T> = {}): T {
+function oneOf<T extends string>(
+  env: Env,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+  aliases: Record<string, T> = {},
+): T {
   const raw = str(env, name);
   if (raw === null) return fallback;
   const v = raw.toLowerCase();
@@ -118,14 +124,24 @@ function url(env: Env, name: string, fallback: string | null): string | null {
   return raw.replace(/\/+$/, "");
 }
 
-const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2, gb: 1024 ** 3, g: 1024 ** 3 };
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  kb: 1024,
+  k: 1024,
+  mb: 1024 ** 2,
+  m: 1024 ** 2,
+  gb: 1024 ** 3,
+  g: 1024 ** 3,
+};
 
 function size(env: Env, name: string, fallback: number): number {
   const raw = str(env, name);
   if (raw === null) return fallback;
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw);
   const unit = m ? SIZE_UNITS[(m[2] ?? "").toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new ConfigError(name, `"${raw}" is not a size; use bytes or a unit such as 50mb`);
+  if (!m || unit === undefined)
+    throw new ConfigError(name, `"${raw}" is not a size; use bytes or a unit such as 50mb`);
   const n = Math.floor(Number(m[1]) * unit);
   if (n < 1024) throw new ConfigError(name, `${raw} is too small (at least 1kb)`);
   return n;
@@ -139,11 +155,12 @@ function aliases(env: Env, name: string): Record<string, string> {
     try {
       parsed = JSON.parse(raw);
     } catch {
-      throw new ConfigError(name, "is not valid JSON; use {\"alias\":\"model\"} or alias=model,alias2=model2");
+      throw new ConfigError(name, 'is not valid JSON; use {"alias":"model"} or alias=model,alias2=model2');
     }
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
-      if (typeof v !== "string" || !v) throw new ConfigError(name, `the target of "${k}" must be a model name`);
+      if (typeof v !== "string" || !v)
+        throw new ConfigError(name, `the target of "${k}" must be a model name`);
       out[k] = v;
     }
     return out;
@@ -167,7 +184,9 @@ export function loadConfig(env: Env): Config {
   const codexAuthJson = str(env, "OPENAI_CODEX_AUTH");
   if (codexAuthJson !== null) {
     try {
-      const doc = JSON.parse(codexAuthJson) as { tokens?: { refresh_token?: unknown; access_token?: unknown } };
+      const doc = JSON.parse(codexAuthJson) as {
+        tokens?: { refresh_token?: unknown; access_token?: unknown };
+      };
       if (!doc?.tokens || typeof doc.tokens.access_token !== "string") throw new Error("no tokens");
     } catch {
       throw new ConfigError("OPENAI_CODEX_AUTH", 'must be the JSON content of an auth.json ({"tokens":{…}})');
@@ -192,7 +211,10 @@ export function loadConfig(env: Env): Config {
     redisUrl: str(env, "REDIS_URL"),
     ollamaApiUrl: url(env, "OLLAMA_API_URL", null),
     reasoningEffort: oneOf(env, "REASONING_EFFORT", REASONING_EFFORTS, "medium"),
-    reasoningSummary: oneOf(env, "REASONING_SUMMARY", REASONING_SUMMARIES, "auto", { on: "auto", off: "none" }),
+    reasoningSummary: oneOf(env, "REASONING_SUMMARY", REASONING_SUMMARIES, "auto", {
+      on: "auto",
+      off: "none",
+    }),
     reasoningCompat: oneOf(env, "REASONING_COMPAT", REASONING_COMPATS, "think-tags", {
       think_tags: "think-tags",
       "reasoning-content": "reasoning_content",
@@ -201,8 +223,16 @@ export function loadConfig(env: Env): Config {
     }),
     debugModel: str(env, "DEBUG_MODEL"),
     verbose: bool(env, "VERBOSE", false),
-    logLevel: oneOf(env, "LOG_LEVEL", ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const, bool(env, "VERBOSE", false) ? "debug" : "info"),
-    corsOrigins: (str(env, "CORS_ORIGINS") ?? "*").split(",").map((s) => s.trim()).filter(Boolean),
+    logLevel: oneOf(
+      env,
+      "LOG_LEVEL",
+      ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const,
+      bool(env, "VERBOSE", false) ? "debug" : "info",
+    ),
+    corsOrigins: (str(env, "CORS_ORIGINS") ?? "*")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     upstreamIdleTimeoutMs: int(env, "UPSTREAM_IDLE_TIMEOUT_MS", 300_000, 100, 3_600_000),
     bodyLimit: size(env, "BODY_LIMIT", 50 * 1024 * 1024),
     modelAliases: aliases(env, "MODEL_ALIASES"),

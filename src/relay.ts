@@ -48,6 +48,11 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
     installationId: options.installationId ?? crypto.randomUUID(),
     retryBaseMs: options.retryBaseMs,
   });
-  const catalog = createModelCatalog({ modelsUrl: config.modelsUrl, credentials: tokens, logger: options.logger, fetch: options.fetch });
+  const catalog = createModelCatalog({
+    modelsUrl: config.modelsUrl,
+    credentials: tokens,
+    logger: options.logger,
+    fetch: options.fetch,
+  });
   return { config, logger: options.logger, tokens, upstream, catalog, rateLimits, startedAt: Date.now() };
 }

@@ -22,7 +22,12 @@ export class RelayError extends Error {
   constructor(
     status: number,
     message: string,
-    options: { type?: ErrorType; code?: string | null; param?: string | null; headers?: Record<string, string> } = {},
+    options: {
+      type?: ErrorType;
+      code?: string | null;
+      param?: string | null;
+      headers?: Record<string, string>;
+    } = {},
   ) {
     super(message);
     this.name = "RelayError";
@@ -39,11 +44,16 @@ function defaultErrorType(status: number): ErrorType {
   if (status === 403) return "permission_error";
   if (status === 404) return "not_found_error";
   if (status === 429) return "rate_limit_error";
-  if (status >= 500) return status === 502 || status === 503 || status === 504 ? "upstream_error" : "server_error";
+  if (status >= 500)
+    return status === 502 || status === 503 || status === 504 ? "upstream_error" : "server_error";
   return "invalid_request_error";
 }
 
 /** A 400 that names the offending field, the most common refusal. */
-export function invalidRequest(param: string | null, message: string, code: string | null = null): RelayError {
+export function invalidRequest(
+  param: string | null,
+  message: string,
+  code: string | null = null,
+): RelayError {
   return new RelayError(400, message, { param, code, type: "invalid_request_error" });
 }

@@ -22,12 +22,19 @@ export interface Turn {
   parts: AsyncIterable<StreamPart>;
 }
 
-export async function startTurn(upstream: CodexClient, body: ResponsesRequestBody, options: TurnOptions): Promise<Turn> {
+export async function startTurn(
+  upstream: CodexClient,
+  body: ResponsesRequestBody,
+  options: TurnOptions,
+): Promise<Turn> {
   const reply = await upstream.stream(body, { signal: options.signal, sessionId: options.sessionId });
   return { headers: reply.headers, parts: turnParts(reply.events, options) };
 }
 
-async function* turnParts(events: AsyncIterable<UpstreamEvent>, options: TurnOptions): AsyncGenerator<StreamPart> {
+async function* turnParts(
+  events: AsyncIterable<UpstreamEvent>,
+  options: TurnOptions,
+): AsyncGenerator<StreamPart> {
   const normalizer = new ResponsesEventNormalizer();
   const limited = (options.stop && options.stop.length > 0) || options.maxTokens !== undefined;
   const limiter = limited ? new OutputLimiter({ stop: options.stop, maxTokens: options.maxTokens }) : null;
@@ -54,6 +61,11 @@ async function* turnParts(events: AsyncIterable<UpstreamEvent>, options: TurnOpt
 }
 
 function errorPart(err: unknown): StreamPart {
-  if (err instanceof RelayError) return { type: "error", message: err.message, code: err.code ?? undefined, errorType: err.type };
-  return { type: "error", message: "The relay failed while reading the backend's answer.", code: "relay_error" };
+  if (err instanceof RelayError)
+    return { type: "error", message: err.message, code: err.code ?? undefined, errorType: err.type };
+  return {
+    type: "error",
+    message: "The relay failed while reading the backend's answer.",
+    code: "relay_error",
+  };
 }

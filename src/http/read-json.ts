@@ -10,7 +10,8 @@ export async function readJsonBody(c: Context): Promise<unknown> {
   } catch {
     throw new RelayError(400, "The request body could not be read.", { code: "invalid_body" });
   }
-  if (text.trim() === "") throw invalidRequest(null, "The request body is empty; send a JSON object.", "invalid_json");
+  if (text.trim() === "")
+    throw invalidRequest(null, "The request body is empty; send a JSON object.", "invalid_json");
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -5,7 +5,10 @@ import { RelayError } from "../core/errors.ts";
 
 export function asRelayError(err: unknown): RelayError {
   if (err instanceof RelayError) return err;
-  return new RelayError(500, "The relay hit an internal error; see its log for details.", { code: "internal_error", type: "server_error" });
+  return new RelayError(500, "The relay hit an internal error; see its log for details.", {
+    code: "internal_error",
+    type: "server_error",
+  });
 }
 
 export function renderError(path: string, err: unknown): Response {

@@ -4,7 +4,10 @@
 
 const encoder = new TextEncoder();
 
-export function textStream(source: AsyncIterable<string>, abort: AbortController): ReadableStream<Uint8Array> {
+export function textStream(
+  source: AsyncIterable<string>,
+  abort: AbortController,
+): ReadableStream<Uint8Array> {
   const it = source[Symbol.asyncIterator]();
   return new ReadableStream<Uint8Array>(
     {

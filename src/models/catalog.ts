@@ -68,9 +68,13 @@ function toModel(raw: unknown): CatalogModel | null {
     displayName: str(r.display_name) ?? r.slug,
     description: str(r.description) ?? "",
     efforts,
-    defaultEffort: EFFORTS.has(String(r.default_reasoning_level)) ? (r.default_reasoning_level as ReasoningEffort) : null,
+    defaultEffort: EFFORTS.has(String(r.default_reasoning_level))
+      ? (r.default_reasoning_level as ReasoningEffort)
+      : null,
     baseInstructions: str(r.base_instructions),
-    inputModalities: Array.isArray(r.input_modalities) ? r.input_modalities.filter((m): m is string => typeof m === "string") : ["text"],
+    inputModalities: Array.isArray(r.input_modalities)
+      ? r.input_modalities.filter((m): m is string => typeof m === "string")
+      : ["text"],
     contextWindow: typeof r.context_window === "number" ? r.context_window : null,
     supportsReasoningSummaries: r.supports_reasoning_summaries !== false,
     supportsVerbosity: r.support_verbosity === true,
@@ -106,19 +110,28 @@ export function createModelCatalog(deps: ModelCatalogDeps): ModelCatalog {
       const creds = await deps.credentials.getCredentials();
       const url = `${deps.modelsUrl}?client_version=${CODEX_CLIENT_VERSION}`;
       const res = await doFetch(url, {
-        headers: { authorization: `Bearer ${creds.accessToken}`, "chatgpt-account-id": creds.accountId, accept: "application/json" },
+        headers: {
+          authorization: `Bearer ${creds.accessToken}`,
+          "chatgpt-account-id": creds.accountId,
+          accept: "application/json",
+        },
         signal: AbortSignal.timeout(10_000),
       });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const json = (await res.json()) as { models?: unknown };
-      const parsed = (Array.isArray(json.models) ? json.models : []).map(toModel).filter((m): m is CatalogModel => m !== null);
+      const parsed = (Array.isArray(json.models) ? json.models : [])
+        .map(toModel)
+        .filter((m): m is CatalogModel => m !== null);
       if (parsed.length === 0) throw new Error("empty catalogue");
       models = parsed;
       bySlug = new Map(parsed.map((m) => [m.slug, m]));
       source = "upstream";
       validUntil = now() + ttl;
     } catch (err) {
-      deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "model catalogue unavailable, using the built-in list");
+      deps.logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        "model catalogue unavailable, using the built-in list",
+      );
       validUntil = now() + retry;
     }
   }

@@ -18,7 +18,14 @@ export const REDACT_PATHS = [
   "*.apiKey",
 ];
 
-export function createNodeLogger(config: Pick<Config, "logLevel">, destination?: NodeJS.WritableStream): Logger {
-  const options = { level: config.logLevel, base: undefined, redact: { paths: REDACT_PATHS, censor: "[redacted]" } };
+export function createNodeLogger(
+  config: Pick<Config, "logLevel">,
+  destination?: NodeJS.WritableStream,
+): Logger {
+  const options = {
+    level: config.logLevel,
+    base: undefined,
+    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+  };
   return destination ? pino(options, destination as pino.DestinationStream) : pino(options);
 }

@@ -20,13 +20,22 @@ export async function main(): Promise<void> {
   }
   const { relay, url } = running;
   const { logger, config } = relay;
-  const status = relay.tokens.status();
-  logger.info({ url, tokenSource: status.source, store: status.store, account: status.accountId }, `codex-relay listening on ${url}`);
+  const status = await relay.tokens.loadStatus();
+  logger.info(
+    { url, tokenSource: status.source, store: status.store, account: status.accountId },
+    `codex-relay listening on ${url}`,
+  );
   if (config.apiKey === null) {
-    logger.warn({}, `OPENAI_API_KEY is not set: anyone who can reach ${config.host}:${config.port} can use this relay and your ChatGPT plan.`);
+    logger.warn(
+      {},
+      `OPENAI_API_KEY is not set: anyone who can reach ${url} can use this relay and your ChatGPT plan.`,
+    );
   }
   if (status.source === "none") {
-    logger.warn({}, "No ChatGPT credentials found: sign in with `codex login` (writes ~/.codex/auth.json) or set CHATGPT_ACCESS_TOKEN / OPENAI_CODEX_AUTH.");
+    logger.warn(
+      {},
+      "No ChatGPT credentials found: sign in with `codex login` (writes ~/.codex/auth.json) or set CHATGPT_ACCESS_TOKEN / OPENAI_CODEX_AUTH.",
+    );
   }
   // Warm the model catalogue so the first request does not pay for it.
   void relay.catalog.list().catch(() => {});

@@ -28,11 +28,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function createNodeStore(config: Config): Promise<{ store: TokenStore; seedLoader?: () => ReturnType<typeof readAuthFile> }> {
+export async function createNodeStore(
+  config: Config,
+): Promise<{ store: TokenStore; seedLoader?: () => ReturnType<typeof readAuthFile> }> {
   const authPath = defaultAuthPath(config.codexHome);
   if (config.tokenStore === "file") return { store: await createFileStore(authPath) };
-  if (config.tokenStore === "memory") return { store: createMemoryStore(), seedLoader: () => readAuthFile(authPath) };
-  throw new Error("TOKEN_STORE=redis is not available in this version yet; use file (the default) or memory.");
+  if (config.tokenStore === "memory")
+    return { store: createMemoryStore(), seedLoader: () => readAuthFile(authPath) };
+  throw new Error(
+    "TOKEN_STORE=redis is not available in this version yet; use file (the default) or memory.",
+  );
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {

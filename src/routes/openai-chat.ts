@@ -27,7 +27,10 @@ export function pickCompat(c: Context, requested: unknown, fallback: ReasoningCo
   if (value === undefined || value === null || value === "") return fallback;
   const v = String(value).toLowerCase();
   if ((REASONING_COMPATS as readonly string[]).includes(v)) return v as ReasoningCompat;
-  throw invalidRequest("reasoning_compat", `Invalid value for 'reasoning_compat': '${v}' is not one of ${REASONING_COMPATS.join(", ")}.`);
+  throw invalidRequest(
+    "reasoning_compat",
+    `Invalid value for 'reasoning_compat': '${v}' is not one of ${REASONING_COMPATS.join(", ")}.`,
+  );
 }
 
 function maxTokensOf(req: ChatCompletionRequest): number | undefined {
@@ -54,12 +57,23 @@ export async function chatCompletions(c: Context, relay: Relay): Promise<Respons
     promptCacheKey: sessionId,
   });
   const abort = linkedAbort(c.req.raw.signal);
-  const turn = await startTurn(relay.upstream, body, { signal: abort.signal, sessionId, stop: stopOf(req), maxTokens: maxTokensOf(req) });
+  const turn = await startTurn(relay.upstream, body, {
+    signal: abort.signal,
+    sessionId,
+    stop: stopOf(req),
+    maxTokens: maxTokensOf(req),
+  });
   const id = `chatcmpl-${crypto.randomUUID().replace(/-/g, "")}`;
   const created = Math.floor(Date.now() / 1000);
 
   if (req.stream) {
-    const translator = new ChatStreamTranslator({ id, model: req.model, created, compat, includeUsage: req.stream_options?.include_usage === true });
+    const translator = new ChatStreamTranslator({
+      id,
+      model: req.model,
+      created,
+      compat,
+      includeUsage: req.stream_options?.include_usage === true,
+    });
     async function* frames(): AsyncGenerator<string> {
       for (const chunk of translator.start()) yield serializeChunk(chunk);
       for await (const part of turn.parts) {
@@ -67,7 +81,10 @@ export async function chatCompletions(c: Context, relay: Relay): Promise<Respons
       }
       yield "data: [DONE]\n\n";
     }
-    return new Response(textStream(frames(), abort), { status: 200, headers: { ...SSE_HEADERS, ...turn.headers } });
+    return new Response(textStream(frames(), abort), {
+      status: 200,
+      headers: { ...SSE_HEADERS, ...turn.headers },
+    });
   }
 
   const result = await collectTurn(turn.parts);
@@ -76,16 +93,20 @@ export async function chatCompletions(c: Context, relay: Relay): Promise<Respons
     throw turnError(result.error);
   }
   const completion = buildChatCompletion(result, { id, model: req.model, created, compat });
-  return new Response(JSON.stringify(completion), { status: 200, headers: { "content-type": "application/json", ...turn.headers } });
+  return new Response(JSON.stringify(completion), {
+    status: 200,
+    headers: { "content-type": "application/json", ...turn.headers },
+  });
 }
-
 
 /** A turn that failed after the backend accepted it (response.failed, broken stream) — for non-stream answers. */
 export function turnError(error: { message: string; code?: string; errorType?: string }): RelayError {
   const status =
     error.code === "context_length_exceeded" || error.code === "invalid_prompt"
       ? 400
-      : error.code === "rate_limit_exceeded" || error.code === "insufficient_quota" || error.code === "usage_limit_reached"
+      : error.code === "rate_limit_exceeded" ||
+          error.code === "insufficient_quota" ||
+          error.code === "usage_limit_reached"
         ? 429
         : error.code === "upstream_idle_timeout"
           ? 504

@@ -10,7 +10,13 @@ export function serviceInfo(relay: Relay) {
     version: RELAY_VERSION,
     description: "OpenAI- and Ollama-compatible API for the Codex models of a ChatGPT plan.",
     endpoints: {
-      openai: ["POST /v1/chat/completions", "GET /v1/models", "GET /v1/models/{id}"],
+      openai: [
+        "POST /v1/chat/completions",
+        "POST /v1/completions",
+        "POST /v1/responses",
+        "GET /v1/models",
+        "GET /v1/models/{id}",
+      ],
       service: ["GET /health", "POST /debug/auth", "POST /debug/refresh"],
     },
     auth_required: relay.config.apiKey !== null,

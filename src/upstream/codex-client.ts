@@ -78,10 +78,17 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
     for (let attempt = 0; ; attempt++) {
       if (options.signal?.aborted) throw clientGone();
       const controller = new AbortController();
-      const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+      const signal = options.signal
+        ? AbortSignal.any([options.signal, controller.signal])
+        : controller.signal;
       let res: Response;
       try {
-        res = await doFetch(config.responsesUrl, { method: "POST", headers: headersFor(creds, options.sessionId), body: payload, signal });
+        res = await doFetch(config.responsesUrl, {
+          method: "POST",
+          headers: headersFor(creds, options.sessionId),
+          body: payload,
+          signal,
+        });
       } catch (err) {
         if (options.signal?.aborted) throw clientGone();
         if (attempt < config.upstreamRetries) {
@@ -89,12 +96,17 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
           await backoff(attempt, retryBase, options.signal);
           continue;
         }
-        throw new RelayError(502, `Could not reach the ChatGPT backend: ${errorText(err)}`, { code: "upstream_unreachable" });
+        throw new RelayError(502, `Could not reach the ChatGPT backend: ${errorText(err)}`, {
+          code: "upstream_unreachable",
+        });
       }
       deps.rateLimits?.record(res.headers);
       const forwarded = forwardableHeaders(res.headers);
       if (res.ok && res.body) {
-        return { headers: forwarded, events: readEvents(res.body, controller, config.upstreamIdleTimeoutMs, options.signal) };
+        return {
+          headers: forwarded,
+          events: readEvents(res.body, controller, config.upstreamIdleTimeoutMs, options.signal),
+        };
       }
       const text = await res.text().catch(() => "");
       if (res.status === 401 && !refreshedAfter401) {
@@ -131,7 +143,12 @@ function errorText(err: unknown): string {
   return String(err);
 }
 
-function backoff(attempt: number, baseMs: number, signal?: AbortSignal, retryAfter?: string | null): Promise<void> {
+function backoff(
+  attempt: number,
+  baseMs: number,
+  signal?: AbortSignal,
+  retryAfter?: string | null,
+): Promise<void> {
   const hinted = retryAfter && /^\d+$/.test(retryAfter) ? Math.min(Number(retryAfter) * 1000, 5000) : 0;
   const exp = baseMs * 2 ** attempt;
   const ms = Math.max(hinted, exp * (0.5 + Math.random()));
@@ -174,10 +191,18 @@ async function* readEvents(
         chunk = await reader.read();
       } catch (err) {
         if (controller.signal.reason instanceof IdleTimeout) {
-          throw new RelayError(504, `The ChatGPT backend sent nothing for ${Math.round(idleMs / 1000)} s (UPSTREAM_IDLE_TIMEOUT_MS); the request was aborted.`, { code: "upstream_idle_timeout" });
+          throw new RelayError(
+            504,
+            `The ChatGPT backend sent nothing for ${Math.round(idleMs / 1000)} s (UPSTREAM_IDLE_TIMEOUT_MS); the request was aborted.`,
+            { code: "upstream_idle_timeout" },
+          );
         }
         if (clientSignal?.aborted) throw clientGone();
-        throw new RelayError(502, `The connection to the ChatGPT backend broke mid-stream: ${errorText(err)}`, { code: "upstream_stream_error" });
+        throw new RelayError(
+          502,
+          `The connection to the ChatGPT backend broke mid-stream: ${errorText(err)}`,
+          { code: "upstream_stream_error" },
+        );
       }
       if (chunk.done) {
         finished = true;

@@ -17,7 +17,11 @@ describe("rate limits", () => {
   it("parses both windows, preferring reset-at and falling back to reset-after", () => {
     const snap = parseRateLimits(h)!;
     expect(snap.planType).toBe("plus");
-    expect(snap.primary).toEqual({ usedPercent: 42, windowMinutes: 300, resetAt: new Date(1777936568000).toISOString() });
+    expect(snap.primary).toEqual({
+      usedPercent: 42,
+      windowMinutes: 300,
+      resetAt: new Date(1777936568000).toISOString(),
+    });
     expect(snap.secondary.usedPercent).toBe(7.5);
     expect(Date.parse(snap.secondary.resetAt!) - Date.now()).toBeGreaterThan(55_000);
   });

@@ -9,13 +9,16 @@ function parseAll(chunks: string[]) {
 describe("SseParser", () => {
   const stream =
     'event: response.created\ndata: {"type":"response.created"}\n\n' +
-    ': keep-alive comment\n\n' +
+    ": keep-alive comment\n\n" +
     'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"héllo 👋"}\n\n';
 
   it("parses events with event and data fields and skips comments", () => {
     expect(parseAll([stream])).toEqual([
       { event: "response.created", data: '{"type":"response.created"}' },
-      { event: "response.output_text.delta", data: '{"type":"response.output_text.delta","delta":"héllo 👋"}' },
+      {
+        event: "response.output_text.delta",
+        data: '{"type":"response.output_text.delta","delta":"héllo 👋"}',
+      },
     ]);
   });
 

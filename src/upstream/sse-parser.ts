@@ -61,7 +61,10 @@ export class SseParser {
   private line(line: string, out: SseMessage[]): void {
     if (line === "") {
       if (this.data.length > 0) {
-        out.push({ event: this.event || "message", data: this.data.length === 1 ? this.data[0]! : this.data.join("\n") });
+        out.push({
+          event: this.event || "message",
+          data: this.data.length === 1 ? this.data[0]! : this.data.join("\n"),
+        });
       }
       this.data = [];
       this.event = "";

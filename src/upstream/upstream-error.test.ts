@@ -3,14 +3,28 @@ import { toRelayError } from "./upstream-error.ts";
 
 describe("toRelayError", () => {
   it("keeps the backend's {detail} message and a 400", () => {
-    const e = toRelayError(400, JSON.stringify({ detail: "The 'gpt-4' model is not supported when using Codex with a ChatGPT account." }), "application/json");
+    const e = toRelayError(
+      400,
+      JSON.stringify({
+        detail: "The 'gpt-4' model is not supported when using Codex with a ChatGPT account.",
+      }),
+      "application/json",
+    );
     expect(e.status).toBe(400);
     expect(e.message).toContain("not supported when using Codex");
   });
 
   it("turns usage_limit_reached into a 429 with Retry-After and the reset time", () => {
     const resetsAt = Math.floor(Date.now() / 1000) + 3600;
-    const body = { error: { type: "usage_limit_reached", message: "The usage limit has been reached", plan_type: "plus", resets_at: resetsAt, resets_in_seconds: 3600 } };
+    const body = {
+      error: {
+        type: "usage_limit_reached",
+        message: "The usage limit has been reached",
+        plan_type: "plus",
+        resets_at: resetsAt,
+        resets_in_seconds: 3600,
+      },
+    };
     const e = toRelayError(429, JSON.stringify(body), "application/json");
     expect(e.status).toBe(429);
     expect(e.code).toBe("usage_limit_reached");
@@ -26,14 +40,22 @@ describe("toRelayError", () => {
   });
 
   it("maps overload to 503 and other server errors to 502", () => {
-    expect(toRelayError(503, JSON.stringify({ error: { code: "server_is_overloaded", message: "busy" } }), null).status).toBe(503);
+    expect(
+      toRelayError(503, JSON.stringify({ error: { code: "server_is_overloaded", message: "busy" } }), null)
+        .status,
+    ).toBe(503);
     const e = toRelayError(500, "", null);
     expect(e.status).toBe(502);
     expect(e.message).toContain("HTTP 500");
   });
 
   it("reports a 401 with the backend's words", () => {
-    const body = { error: { message: "Your authentication token has been invalidated. Please try signing in again.", code: "token_invalidated" } };
+    const body = {
+      error: {
+        message: "Your authentication token has been invalidated. Please try signing in again.",
+        code: "token_invalidated",
+      },
+    };
     const e = toRelayError(401, JSON.stringify(body), "application/json");
     expect(e.status).toBe(401);
     expect(e.code).toBe("token_invalidated");

@@ -5,7 +5,16 @@ import { RelayError } from "../core/errors.ts";
 
 interface ErrorBody {
   detail?: unknown;
-  error?: { message?: unknown; code?: unknown; type?: unknown; resets_at?: unknown; resets_in_seconds?: unknown; plan_type?: unknown } | string;
+  error?:
+    | {
+        message?: unknown;
+        code?: unknown;
+        type?: unknown;
+        resets_at?: unknown;
+        resets_in_seconds?: unknown;
+        plan_type?: unknown;
+      }
+    | string;
   message?: unknown;
 }
 
@@ -36,7 +45,11 @@ export interface UpstreamErrorInfo {
 }
 
 /** Reads status + body into message/code, whatever the body's shape. */
-export function describeUpstreamError(status: number, bodyText: string, contentType: string | null): UpstreamErrorInfo & { body: ErrorBody | null } {
+export function describeUpstreamError(
+  status: number,
+  bodyText: string,
+  contentType: string | null,
+): UpstreamErrorInfo & { body: ErrorBody | null } {
   const body = parseBody(bodyText);
   let message: string | null = null;
   let code: string | null = null;
@@ -66,7 +79,12 @@ function formatReset(epochSeconds: number): string {
 }
 
 /** The RelayError a client sees for a final (not retried) upstream failure. */
-export function toRelayError(status: number, bodyText: string, contentType: string | null, headers: Record<string, string> = {}): RelayError {
+export function toRelayError(
+  status: number,
+  bodyText: string,
+  contentType: string | null,
+  headers: Record<string, string> = {},
+): RelayError {
   const info = describeUpstreamError(status, bodyText, contentType);
   const err = info.body?.error;
   const errObj = err && typeof err === "object" ? err : null;
@@ -74,9 +92,19 @@ export function toRelayError(status: number, bodyText: string, contentType: stri
 
   if (status === 429 && (limitType === "usage_limit_reached" || limitType === "usage_not_included")) {
     const resetsAt = typeof errObj?.resets_at === "number" ? errObj.resets_at : null;
-    const resetsIn = typeof errObj?.resets_in_seconds === "number" ? errObj.resets_in_seconds : resetsAt !== null ? Math.max(0, resetsAt - Date.now() / 1000) : null;
+    const resetsIn =
+      typeof errObj?.resets_in_seconds === "number"
+        ? errObj.resets_in_seconds
+        : resetsAt !== null
+          ? Math.max(0, resetsAt - Date.now() / 1000)
+          : null;
     const plan = typeof errObj?.plan_type === "string" ? ` (plan: ${errObj.plan_type})` : "";
-    const when = resetsAt !== null ? ` It resets at ${formatReset(resetsAt)}.` : resetsIn !== null ? ` It resets in ${Math.ceil(resetsIn)} seconds.` : "";
+    const when =
+      resetsAt !== null
+        ? ` It resets at ${formatReset(resetsAt)}.`
+        : resetsIn !== null
+          ? ` It resets in ${Math.ceil(resetsIn)} seconds.`
+          : "";
     const message =
       limitType === "usage_not_included"
         ? `Codex usage is not included in this ChatGPT plan${plan}: ${info.message}`
@@ -86,14 +114,28 @@ export function toRelayError(status: number, bodyText: string, contentType: stri
     return new RelayError(429, message, { type: "usage_limit_reached", code: limitType, headers: h });
   }
   if (status === 401) {
-    return new RelayError(401, `The ChatGPT backend rejected the sign-in: ${info.message}`, { code: info.code ?? "upstream_unauthorized", headers });
+    return new RelayError(401, `The ChatGPT backend rejected the sign-in: ${info.message}`, {
+      code: info.code ?? "upstream_unauthorized",
+      headers,
+    });
   }
-  if (status === 429) return new RelayError(429, info.message, { code: info.code ?? "rate_limit_exceeded", headers });
+  if (status === 429)
+    return new RelayError(429, info.message, { code: info.code ?? "rate_limit_exceeded", headers });
   if (status === 400 || status === 404 || status === 413 || status === 422) {
-    return new RelayError(status === 404 ? 502 : status, info.message, { code: info.code ?? "upstream_invalid_request", type: status === 404 ? "upstream_error" : "invalid_request_error", headers });
+    return new RelayError(status === 404 ? 502 : status, info.message, {
+      code: info.code ?? "upstream_invalid_request",
+      type: status === 404 ? "upstream_error" : "invalid_request_error",
+      headers,
+    });
   }
   if (status === 503 || info.code === "server_is_overloaded" || info.code === "slow_down") {
-    return new RelayError(503, `The ChatGPT backend is overloaded: ${info.message}`, { code: info.code ?? "upstream_unavailable", headers });
+    return new RelayError(503, `The ChatGPT backend is overloaded: ${info.message}`, {
+      code: info.code ?? "upstream_unavailable",
+      headers,
+    });
   }
-  return new RelayError(502, `The ChatGPT backend failed (HTTP ${status}): ${info.message}`, { code: info.code ?? "upstream_error", headers });
+  return new RelayError(502, `The ChatGPT backend failed (HTTP ${status}): ${info.message}`, {
+    code: info.code ?? "upstream_error",
+    headers,
+  });
 }

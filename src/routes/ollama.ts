@@ -1,0 +1,272 @@
+// Ollama's API (SPEC §6): /api/chat and /api/generate run a Codex turn and render it as Ollama NDJSON or one
+// object; /api/tags, /api/show, /api/version and /api/ps describe the models. With OLLAMA_API_URL, names that are
+// not Codex models but that Ollama has are forwarded to it, reply streamed through untouched.
+
+import type { Context, Hono } from "hono";
+import type { Relay } from "../relay.ts";
+import type { CatalogModel } from "../models/catalog.ts";
+import { RelayError } from "../core/errors.ts";
+import { startTurn } from "../core/turn.ts";
+import type { StreamPart } from "../core/stream-parts.ts";
+import { readJsonBody } from "../http/read-json.ts";
+import { linkedAbort, textStream } from "../http/text-stream.ts";
+import type { ChatCompletionRequest } from "../openai/chat-request-schema.ts";
+import { deriveConversationKey, outputLimitsOf, toResponsesRequest } from "../openai/to-responses-request.ts";
+import { listModelIds } from "./models.ts";
+import { turnError } from "./openai-chat.ts";
+import { lowestEffort, matchCodexModel, type CodexModelMatch } from "../ollama/codex-models.ts";
+import {
+  parseOllamaChatRequest,
+  parseOllamaGenerateRequest,
+  parseOllamaShowRequest,
+} from "../ollama/request-schemas.ts";
+import {
+  ollamaChatToChatRequest,
+  ollamaGenerateToChatRequest,
+  showsThinking,
+} from "../ollama/ollama-to-chat-request.ts";
+import { OllamaChatStreamTranslator } from "../ollama/ndjson-chat-translator.ts";
+import { OllamaGenerateStreamTranslator } from "../ollama/ndjson-generate-translator.ts";
+import {
+  buildChatResponse,
+  buildGenerateResponse,
+  chatLoadResponse,
+  collectTimedTurn,
+  generateLoadResponse,
+} from "../ollama/response-builders.ts";
+import { TurnClock } from "../ollama/turn-clock.ts";
+import { OLLAMA_COMPAT_VERSION, showResponse, tagModel } from "../ollama/model-info.ts";
+import { canonicalOllamaName, ollamaUpstreamOf } from "../ollama/ollama-proxy.ts";
+import type { OllamaTagModel } from "../ollama/ollama-types.ts";
+
+const NDJSON_HEADERS = {
+  "content-type": "application/x-ndjson",
+  "cache-control": "no-cache",
+  "x-accel-buffering": "no",
+};
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
+
+export function registerOllamaRoutes(app: Hono, relay: Relay): void {
+  app.post("/api/chat", (c) => ollamaChat(c, relay));
+  app.post("/api/generate", (c) => ollamaGenerate(c, relay));
+  // GET routes also answer HEAD (Hono), which the ollama CLI uses as a heartbeat.
+  app.get("/api/tags", async (c) => c.json({ models: await allTags(relay) }));
+  app.post("/api/show", (c) => ollamaShow(c, relay));
+  app.get("/api/version", (c) => c.json({ version: OLLAMA_COMPAT_VERSION }));
+  app.get("/api/ps", async (c) => c.json({ models: (await ollamaUpstreamOf(relay)?.running()) ?? [] }));
+  for (const path of ["/api/embed", "/api/embeddings"]) app.post(path, (c) => ollamaEmbed(c, relay, path));
+}
+
+function notFound(model: string): RelayError {
+  return new RelayError(404, `model "${model}" not found`, { code: "model_not_found", param: "model" });
+}
+
+function modelField(json: unknown): string | undefined {
+  if (json === null || typeof json !== "object") return undefined;
+  const m = (json as { model?: unknown; name?: unknown }).model ?? (json as { name?: unknown }).name;
+  return typeof m === "string" && m.trim() !== "" ? m.trim() : undefined;
+}
+
+/**
+ * Where a request goes: a Codex model (the match), or the Ollama server (its reply). Codex names win a clash; a
+ * name neither knows is a 404 once the body is known to be valid.
+ */
+async function route(
+  c: Context,
+  relay: Relay,
+  path: string,
+  json: unknown,
+): Promise<{ match: CodexModelMatch | null; forwarded: Response | null }> {
+  const model = modelField(json);
+  if (model === undefined) return { match: null, forwarded: null };
+  const match = await matchCodexModel(relay, model);
+  if (match.known) return { match, forwarded: null };
+  const upstream = ollamaUpstreamOf(relay);
+  if (upstream && (await upstream.has(model))) {
+    return { match, forwarded: await upstream.forward(path, JSON.stringify(json), c.req.raw.signal) };
+  }
+  return { match, forwarded: null };
+}
+
+async function runTurn(c: Context, relay: Relay, chatReq: ChatCompletionRequest, match: CodexModelMatch) {
+  const sessionId = c.req.header("x-session-id") || deriveConversationKey(chatReq);
+  const body = toResponsesRequest(chatReq, {
+    model: match.model,
+    effort: match.effort,
+    defaults: { effort: relay.config.reasoningEffort, summary: relay.config.reasoningSummary },
+    instructions: match.instructions,
+    instructionsMode: relay.config.instructionsMode,
+    promptCacheKey: sessionId,
+  });
+  const limits = outputLimitsOf(chatReq);
+  const abort = linkedAbort(c.req.raw.signal);
+  const turn = await startTurn(relay.upstream, body, {
+    signal: abort.signal,
+    sessionId,
+    stop: limits.stop,
+    maxTokens: limits.maxTokens,
+  });
+  return { turn, abort };
+}
+
+async function ollamaChat(c: Context, relay: Relay): Promise<Response> {
+  // Ollama's total_duration covers the whole request, so the clock starts before the body is read.
+  const clock = new TurnClock();
+  const json = await readJsonBody(c);
+  const { match, forwarded } = await route(c, relay, "/api/chat", json);
+  if (forwarded) return forwarded;
+  const req = parseOllamaChatRequest(json);
+  if (!match?.known) throw notFound(req.model);
+  if (!req.messages || req.messages.length === 0) return jsonResponse(chatLoadResponse(req.model));
+
+  const chatReq = ollamaChatToChatRequest(req, conversionOptions(relay, match));
+  const { turn, abort } = await runTurn(c, relay, chatReq, match);
+  const options = { model: req.model, clock, showThinking: showsThinking(req.think) };
+  if (req.stream !== false) {
+    return ndjsonResponse(
+      ndjsonLines(turn.parts, new OllamaChatStreamTranslator(options)),
+      abort,
+      turn.headers,
+    );
+  }
+  const collected = await collectTimedTurn(turn.parts, clock);
+  if (collected.error) {
+    abort.abort();
+    throw turnError(collected.error);
+  }
+  return jsonResponse(buildChatResponse(collected, options), turn.headers);
+}
+
+async function ollamaGenerate(c: Context, relay: Relay): Promise<Response> {
+  const clock = new TurnClock();
+  const json = await readJsonBody(c);
+  const { match, forwarded } = await route(c, relay, "/api/generate", json);
+  if (forwarded) return forwarded;
+  const req = parseOllamaGenerateRequest(json);
+  if (!match?.known) throw notFound(req.model);
+  if (!req.prompt && (!req.images || req.images.length === 0))
+    return jsonResponse(generateLoadResponse(req.model));
+
+  const chatReq = ollamaGenerateToChatRequest(req, conversionOptions(relay, match));
+  const { turn, abort } = await runTurn(c, relay, chatReq, match);
+  const options = { model: req.model, clock, showThinking: showsThinking(req.think) };
+  if (req.stream !== false) {
+    return ndjsonResponse(
+      ndjsonLines(turn.parts, new OllamaGenerateStreamTranslator(options)),
+      abort,
+      turn.headers,
+    );
+  }
+  const collected = await collectTimedTurn(turn.parts, clock);
+  if (collected.error) {
+    abort.abort();
+    throw turnError(collected.error);
+  }
+  return jsonResponse(buildGenerateResponse(collected, options), turn.headers);
+}
+
+function conversionOptions(relay: Relay, match: CodexModelMatch) {
+  return { lowestEffort: lowestEffort(match.entry), defaultSummary: relay.config.reasoningSummary };
+}
+
+interface LineTranslator {
+  push(part: StreamPart): object[];
+  end(): object[];
+}
+
+/** One JSON object per line, produced as the parts arrive (never buffered). */
+async function* ndjsonLines(
+  parts: AsyncIterable<StreamPart>,
+  translator: LineTranslator,
+): AsyncGenerator<string> {
+  try {
+    for await (const part of parts) {
+      const out = translator.push(part);
+      if (out.length === 1) yield JSON.stringify(out[0]) + "\n";
+      else if (out.length > 1) yield out.map((o) => JSON.stringify(o) + "\n").join("");
+    }
+  } catch (err) {
+    // turnParts turns failures into error parts; this is the last guard so the stream still ends with a line.
+    yield JSON.stringify({ error: err instanceof Error ? err.message : String(err) }) + "\n";
+    return;
+  }
+  for (const o of translator.end()) yield JSON.stringify(o) + "\n";
+}
+
+function ndjsonResponse(
+  lines: AsyncIterable<string>,
+  abort: AbortController,
+  headers: Record<string, string>,
+): Response {
+  return new Response(textStream(lines, abort), { status: 200, headers: { ...NDJSON_HEADERS, ...headers } });
+}
+
+function jsonResponse(body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status: 200, headers: { ...JSON_HEADERS, ...headers } });
+}
+
+// ── models ───────────────────────────────────────────────────────────────────
+
+/** Built once per catalogue list (the catalogue returns the same array until it refreshes). */
+const tagCache = new WeakMap<object, OllamaTagModel[]>();
+
+async function codexTags(relay: Relay): Promise<OllamaTagModel[]> {
+  const models = await relay.catalog.list();
+  let tags = tagCache.get(models);
+  if (!tags) {
+    const modifiedAt = new Date(relay.startedAt).toISOString();
+    tags = (await listModelIds(relay)).map((id) => tagModel(id, modifiedAt));
+    tagCache.set(models, tags);
+  }
+  return tags;
+}
+
+async function allTags(relay: Relay): Promise<OllamaTagModel[]> {
+  const ours = await codexTags(relay);
+  const upstream = ollamaUpstreamOf(relay);
+  if (!upstream) return ours;
+  const remote = await upstream.models();
+  if (remote.length === 0) return ours;
+  const seen = new Set(ours.map((m) => canonicalOllamaName(m.name)));
+  return [...ours, ...remote.filter((m) => !seen.has(canonicalOllamaName(m.name)))];
+}
+
+async function ollamaShow(c: Context, relay: Relay): Promise<Response> {
+  const json = await readJsonBody(c);
+  const { match, forwarded } = await route(c, relay, "/api/show", json);
+  if (forwarded) return forwarded;
+  const name = parseOllamaShowRequest(json);
+  if (!match?.known) throw notFound(name);
+  const entry = match.entry ?? placeholderEntry(match.model);
+  return jsonResponse(showResponse(name, entry, new Date(relay.startedAt).toISOString()));
+}
+
+/** For an alias or DEBUG_MODEL target the catalogue does not list: what every Codex model can do. */
+function placeholderEntry(slug: string): CatalogModel {
+  return {
+    slug,
+    displayName: slug,
+    description: "",
+    efforts: [],
+    defaultEffort: null,
+    baseInstructions: null,
+    inputModalities: ["text", "image"],
+    contextWindow: null,
+    supportsReasoningSummaries: true,
+    supportsVerbosity: false,
+    listed: false,
+  };
+}
+
+async function ollamaEmbed(c: Context, relay: Relay, path: string): Promise<Response> {
+  const json = await readJsonBody(c);
+  const { forwarded } = await route(c, relay, path, json);
+  if (forwarded) return forwarded;
+  throw new RelayError(
+    404,
+    `codex-relay does not serve ${path}: the Codex backend has no embedding models.`,
+    {
+      code: "unsupported_endpoint",
+    },
+  );
+}

@@ -1,0 +1,75 @@
+// POST /v1/completions (legacy): one prompt → one Responses turn → `text_completion` chunks (SSE) or one object.
+// `stop` and `max_tokens` are enforced at the relay (the backend has neither), see core/output-limiter.ts.
+
+import type { Context } from "hono";
+import type { Relay } from "../relay.ts";
+import { startTurn } from "../core/turn.ts";
+import { collectTurn } from "../core/collect-turn.ts";
+import { readJsonBody } from "../http/read-json.ts";
+import { linkedAbort, textStream } from "../http/text-stream.ts";
+import { parseCompletionRequest, toCompletionResponsesBody } from "../openai/completions-request.ts";
+import { CompletionStreamTranslator, serializeCompletionChunk } from "../openai/completions-stream.ts";
+import { buildTextCompletion } from "../openai/completions-builder.ts";
+import { hashToUuid } from "../openai/to-responses-request.ts";
+import { SSE_HEADERS, turnError } from "./openai-chat.ts";
+import { prepareModel } from "./prepare-model.ts";
+
+export async function completions(c: Context, relay: Relay): Promise<Response> {
+  const req = parseCompletionRequest(await readJsonBody(c));
+  const { model, effort, instructions } = await prepareModel(relay, req.model);
+  // Each prompt stands alone; a client-given key groups requests that share a prefix for the prompt cache.
+  const sessionId =
+    c.req.header("x-session-id") ||
+    hashToUuid(
+      req.user !== undefined
+        ? `user\u0000${req.user}`
+        : `completion\u0000${model}\u0000${req.prompt.slice(0, 4096)}`,
+    );
+  const body = toCompletionResponsesBody(req, {
+    model,
+    effort,
+    defaultEffort: relay.config.reasoningEffort,
+    instructions,
+    instructionsMode: relay.config.instructionsMode,
+    promptCacheKey: sessionId,
+  });
+  const abort = linkedAbort(c.req.raw.signal);
+  const turn = await startTurn(relay.upstream, body, {
+    signal: abort.signal,
+    sessionId,
+    stop: req.stop,
+    maxTokens: req.maxTokens,
+  });
+  const id = `cmpl-${crypto.randomUUID().replace(/-/g, "")}`;
+  const created = Math.floor(Date.now() / 1000);
+
+  if (req.stream) {
+    const translator = new CompletionStreamTranslator({
+      id,
+      model: req.model,
+      created,
+      includeUsage: req.includeUsage,
+    });
+    async function* frames(): AsyncGenerator<string> {
+      for await (const part of turn.parts) {
+        for (const out of translator.push(part)) yield serializeCompletionChunk(out);
+      }
+      yield "data: [DONE]\n\n";
+    }
+    return new Response(textStream(frames(), abort), {
+      status: 200,
+      headers: { ...SSE_HEADERS, ...turn.headers },
+    });
+  }
+
+  const result = await collectTurn(turn.parts);
+  if (result.error) {
+    abort.abort();
+    throw turnError(result.error);
+  }
+  const completion = buildTextCompletion(result, { id, model: req.model, created });
+  return new Response(JSON.stringify(completion), {
+    status: 200,
+    headers: { "content-type": "application/json", ...turn.headers },
+  });
+}

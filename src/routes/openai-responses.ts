@@ -1,0 +1,166 @@
+// POST /v1/responses: a pass-through for Responses-native clients (the openai SDKs' `responses.*`, @ai-sdk/openai's
+// default model, the Codex CLI with a custom model provider). The body is sanitised (request-body.ts), a
+// previous_response_id is expanded from the in-memory cache, and the backend's events go back as they arrive —
+// or, for stream:false, are aggregated into one `response` object.
+
+import type { Context } from "hono";
+import type { Relay } from "../relay.ts";
+import { RelayError, invalidRequest } from "../core/errors.ts";
+import { readJsonBody } from "../http/read-json.ts";
+import { linkedAbort, textStream } from "../http/text-stream.ts";
+import { hashToUuid } from "../openai/to-responses-request.ts";
+import { STREAM_INCOMPLETE_MESSAGE } from "../responses/normalize-events.ts";
+import { deriveSessionKey, parseResponsesRequest, toUpstreamBody } from "../responses/request-body.ts";
+import {
+  ResponseAggregator,
+  TERMINAL_EVENTS,
+  type ResponseFailure,
+} from "../responses/response-aggregator.ts";
+import { ResponseCache, type PreviousResponse } from "../responses/response-cache.ts";
+import { formatSseEvent, isCodexClient, isCodexOnlyEvent } from "../responses/sse-events.ts";
+import type { JsonObject, ResponsesInputItem, UpstreamEvent } from "../responses/types.ts";
+import { SSE_HEADERS, turnError } from "./openai-chat.ts";
+import { prepareModel } from "./prepare-model.ts";
+
+/** One cache per relay (tests run several relays in one process; a Worker isolate has its own). */
+const caches = new WeakMap<Relay, ResponseCache>();
+
+export function responseCacheFor(relay: Relay): ResponseCache {
+  let cache = caches.get(relay);
+  if (!cache) {
+    cache = new ResponseCache();
+    caches.set(relay, cache);
+  }
+  return cache;
+}
+
+function previousNotFound(id: string): RelayError {
+  return invalidRequest(
+    "previous_response_id",
+    `Previous response with id '${id}' not found. codex-relay keeps recent responses in memory only (the ChatGPT backend stores nothing), so ids from before a restart or from long ago are gone; send the whole conversation in 'input' instead.`,
+    "previous_response_not_found",
+  );
+}
+
+/**
+ * GET /v1/responses is a WebSocket upgrade attempt (the Codex CLI's preferred transport). 426 tells the CLI to
+ * fall back to HTTP at once instead of spending its retries.
+ */
+export function responsesWebSocket(): never {
+  throw new RelayError(
+    426,
+    "codex-relay serves /v1/responses over HTTP POST (Server-Sent Events) only; WebSocket transport is not supported.",
+    {
+      code: "websocket_not_supported",
+    },
+  );
+}
+
+export async function responses(c: Context, relay: Relay): Promise<Response> {
+  const req = parseResponsesRequest(await readJsonBody(c));
+  const cache = responseCacheFor(relay);
+  let previous: PreviousResponse | undefined;
+  if (req.previousResponseId !== null) {
+    previous = cache.previous(req.previousResponseId);
+    if (previous === undefined) throw previousNotFound(req.previousResponseId);
+  }
+  const input = cache.resolveReferences(req.input);
+  const { model, effort, instructions } = await prepareModel(relay, req.model);
+  const clientKey = req.body.prompt_cache_key;
+  const sessionId =
+    (typeof clientKey === "string" && clientKey !== "" ? clientKey : undefined) ||
+    c.req.header("x-session-id") ||
+    previous?.sessionId ||
+    deriveSessionKey(model, input, hashToUuid);
+  const body = toUpstreamBody(req, {
+    model,
+    effort,
+    defaults: { effort: relay.config.reasoningEffort, summary: relay.config.reasoningSummary },
+    instructions,
+    instructionsMode: relay.config.instructionsMode,
+    history: previous?.items,
+    input,
+    promptCacheKey: sessionId,
+  });
+
+  const abort = linkedAbort(c.req.raw.signal);
+  const reply = await relay.upstream.stream(body, { signal: abort.signal, sessionId });
+  const aggregator = new ResponseAggregator(model);
+  const remember = () => {
+    const id = aggregator.responseId;
+    if (id !== undefined)
+      cache.set(id, body.input, aggregator.outputItems() as ResponsesInputItem[], sessionId);
+  };
+
+  if (req.stream) {
+    const codexClient = isCodexClient((name) => c.req.header(name));
+    const frames = streamFrames(reply.events, aggregator, codexClient, remember);
+    return new Response(textStream(frames, abort), {
+      status: 200,
+      headers: { ...SSE_HEADERS, ...reply.headers },
+    });
+  }
+
+  const response = await aggregate(reply.events, aggregator);
+  remember();
+  return new Response(JSON.stringify(response), {
+    status: 200,
+    headers: { "content-type": "application/json", ...reply.headers },
+  });
+}
+
+/** Re-emits the backend's events as they come, ending with exactly one terminal event. */
+async function* streamFrames(
+  events: AsyncIterable<UpstreamEvent>,
+  aggregator: ResponseAggregator,
+  codexClient: boolean,
+  remember: () => void,
+): AsyncGenerator<string> {
+  try {
+    for await (const event of events) {
+      aggregator.push(event);
+      const type = event.type;
+      if (!codexClient && isCodexOnlyEvent(type)) continue;
+      if (type === "response.completed" || type === "response.incomplete") {
+        const response = event.response;
+        if (response !== null && typeof response === "object") aggregator.fillOutput(response as JsonObject);
+        // Before the event goes out: a client may send the follow-up request the moment it reads it.
+        remember();
+      }
+      yield formatSseEvent(event);
+      if (TERMINAL_EVENTS.has(type)) return; // leaving the loop ends the backend request
+    }
+  } catch (err) {
+    if (err instanceof RelayError && err.code === "client_closed") return;
+    yield formatSseEvent(aggregator.failedEvent(failureOf(err)));
+    return;
+  }
+  yield formatSseEvent(
+    aggregator.failedEvent({ message: STREAM_INCOMPLETE_MESSAGE, code: "stream_incomplete" }),
+  );
+}
+
+/** Reads the whole turn for a stream:false request; failures become an HTTP error. */
+async function aggregate(
+  events: AsyncIterable<UpstreamEvent>,
+  aggregator: ResponseAggregator,
+): Promise<JsonObject> {
+  for await (const event of events) {
+    aggregator.push(event);
+    if (TERMINAL_EVENTS.has(event.type)) break;
+  }
+  const failure = aggregator.failure();
+  if (failure) throw turnError(failure);
+  if (!aggregator.terminal)
+    throw turnError({ message: STREAM_INCOMPLETE_MESSAGE, code: "stream_incomplete" });
+  return aggregator.finalResponse();
+}
+
+function failureOf(err: unknown): ResponseFailure {
+  if (err instanceof RelayError) {
+    const f: ResponseFailure = { message: err.message, errorType: err.type };
+    if (err.code !== null) f.code = err.code;
+    return f;
+  }
+  return { message: "The relay failed while reading the backend's answer.", code: "relay_error" };
+}

@@ -1,0 +1,49 @@
+// Runs the relay as a real child process (`node --import tsx src/node/main.ts`), as `npm start` does, and
+// collects everything it prints.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface RelayProcess {
+  url: string;
+  child: ChildProcess;
+  /** stdout + stderr so far. */
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startRelayProcess(env: Record<string, string>): Promise<RelayProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/node/main.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`relay did not start:\n${out}`)), 15_000);
+    const check = () => {
+      const m = /listening on (http:\/\/[^\s"]+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on("data", check);
+    child.once("exit", (code) => reject(new Error(`relay exited with ${code}:\n${out}`)));
+  });
+  return {
+    url,
+    child,
+    output: () => out,
+    stop: (signal = "SIGTERM") =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once("exit", (code) => resolve(code));
+        child.kill(signal);
+      }),
+  };
+}
