@@ -31,32 +31,29 @@ export async function startTurn(
   return { headers: reply.headers, parts: turnParts(reply.events, options) };
 }
 
-async function* turnParts(
-  events: AsyncIterable<UpstreamEvent>,
-  options: TurnOptions,
-): AsyncGenerator<StreamPart> {
+async function* turnParts(events: AsyncIterable<UpstreamEvent>, options: TurnOptions): AsyncGenerator<StreamPart> {
   const normalizer = new ResponsesEventNormalizer();
   const limited = (options.stop && options.stop.length > 0) || options.maxTokens !== undefined;
   const limiter = limited ? new OutputLimiter({ stop: options.stop, maxTokens: options.maxTokens }) : null;
+  let tail: StreamPart[];
   try {
     for await (const event of events) {
-      const parts = normalizer.push(event);
-      for (const part of parts) {
+      for (const part of normalizer.push(event)) {
         if (limiter) yield* limiter.push(part);
         else yield part;
       }
       // Stop reading at the terminal event or when the limiter cut the answer: leaving the loop aborts the request.
       if (normalizer.finished || limiter?.cut) return;
     }
-    for (const part of normalizer.end()) {
-      if (limiter) yield* limiter.push(part);
-      else yield part;
-    }
+    // The stream ended without a terminal event: the normalizer reports it as an error part.
+    tail = normalizer.end();
   } catch (err) {
     if (err instanceof RelayError && err.code === "client_closed") return;
-    yield errorPart(err);
-  } finally {
-    if (limiter && !limiter.cut) yield* limiter.end();
+    tail = [errorPart(err)];
+  }
+  for (const part of tail) {
+    if (limiter) yield* limiter.push(part);
+    else yield part;
   }
 }
 

@@ -9,8 +9,8 @@ import { startTurn } from "../core/turn.ts";
 import { collectTurn } from "../core/collect-turn.ts";
 import { readJsonBody } from "../http/read-json.ts";
 import { linkedAbort, textStream } from "../http/text-stream.ts";
-import { parseChatRequest, type ChatCompletionRequest } from "../openai/chat-request-schema.ts";
-import { deriveConversationKey, toResponsesRequest } from "../openai/to-responses-request.ts";
+import { parseChatRequest } from "../openai/chat-request-schema.ts";
+import { deriveConversationKey, outputLimitsOf, toResponsesRequest } from "../openai/to-responses-request.ts";
 import { ChatStreamTranslator, serializeChunk } from "../openai/chat-stream-translator.ts";
 import { buildChatCompletion } from "../openai/chat-completion-builder.ts";
 import { prepareModel } from "./prepare-model.ts";
@@ -33,16 +33,6 @@ export function pickCompat(c: Context, requested: unknown, fallback: ReasoningCo
   );
 }
 
-function maxTokensOf(req: ChatCompletionRequest): number | undefined {
-  const v = req.max_completion_tokens ?? req.max_tokens;
-  return typeof v === "number" ? v : undefined;
-}
-
-function stopOf(req: ChatCompletionRequest): string[] | undefined {
-  if (req.stop === undefined || req.stop === null) return undefined;
-  return typeof req.stop === "string" ? [req.stop] : req.stop;
-}
-
 export async function chatCompletions(c: Context, relay: Relay): Promise<Response> {
   const req = parseChatRequest(await readJsonBody(c));
   const compat = pickCompat(c, req.reasoning_compat, relay.config.reasoningCompat);
@@ -60,8 +50,7 @@ export async function chatCompletions(c: Context, relay: Relay): Promise<Respons
   const turn = await startTurn(relay.upstream, body, {
     signal: abort.signal,
     sessionId,
-    stop: stopOf(req),
-    maxTokens: maxTokensOf(req),
+    ...outputLimitsOf(req),
   });
   const id = `chatcmpl-${crypto.randomUUID().replace(/-/g, "")}`;
   const created = Math.floor(Date.now() / 1000);
