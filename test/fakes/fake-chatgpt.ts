@@ -6,7 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Account, FakeIssuer } from "./fake-oauth.ts";
-import { BodyError, readBody, sendJson, sendText, sleep } from "./http-util.ts";
+import { BodyError, hexId, readBody, sendJson, sendText, sleep } from "./http-util.ts";
 import { defaultModels, type ModelEntry } from "./models.ts";
 import {
   SCENARIO_KINDS,
@@ -746,7 +746,6 @@ export class FakeChatGpt {
       ...rateLimitHeaders({ planType: account?.planType, ...this.rateLimits }),
       ...lower(s.headers),
     });
-    res.flushHeaders();
     this.counters.streamsOpen++;
     res.once("close", () => this.counters.streamsOpen--);
 
@@ -769,6 +768,8 @@ export class FakeChatGpt {
       }
     };
 
+    // Headers go out with the first frames (one packet), unless the stream waits first.
+    if (delay > 0 || limit?.afterEvents === 0) res.flushHeaders();
     let sent = 0;
     let pending = "";
     for (const e of streamEvents(s, ctx)) {
@@ -787,16 +788,16 @@ export class FakeChatGpt {
       }
     }
     if (state.closed) return;
-    if (pending) await write(pending);
-    if (state.closed) return;
-    if (limit?.kind === "stall") return closed();
-    if (limit?.kind === "cut") {
-      // Close the connection after the data already written, without the chunked terminator.
-      state.selfClosed = true;
-      res.socket?.destroySoon();
+    if (!limit) {
+      res.end(pending);
       return;
     }
-    res.end();
+    if (pending) await write(pending);
+    if (state.closed) return;
+    if (limit.kind === "stall") return closed();
+    // A cut: close the connection after the data already written, without the chunked terminator.
+    state.selfClosed = true;
+    res.socket?.destroySoon();
   }
 
   private handleModels(req: IncomingMessage, res: ServerResponse, url: URL): void {
@@ -843,7 +844,7 @@ export class FakeChatGpt {
 }
 
 function requestId(): string {
-  return `req_${randomBytes(16).toString("hex")}`;
+  return `req_${hexId(32)}`;
 }
 
 export function createFakeChatGpt(options: FakeChatGptOptions): FakeChatGpt {

@@ -324,6 +324,18 @@ describe("streams", () => {
     expect(msg[1]!.content![0]!.text).toBe("Echo: ping");
   });
 
+  it("delayMs: frames are written as produced, the first long before the last", async () => {
+    fake.enqueue({ kind: "text", text: "a b c d e", delayMs: 40 });
+    const started = Date.now();
+    const res = await post(body());
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    const firstAt = Date.now() - started;
+    expect(new TextDecoder().decode(first.value)).toContain("response.created");
+    while (!(await reader.read()).done);
+    expect(Date.now() - started - firstAt).toBeGreaterThan(200);
+  });
+
   it("replays recorded events verbatim", async () => {
     const file = new URL("../fixtures/recorded/issue-19493-gpt-5.1-tool-call.chunks.jsonl", import.meta.url);
     const recorded = readFileSync(file, "utf8")

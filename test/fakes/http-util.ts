@@ -1,6 +1,7 @@
 // Small node:http helpers shared by the fake backend and the fake issuer.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { randomBytes } from "node:crypto";
 import * as zlib from "node:zlib";
 
 export class BodyError extends Error {
@@ -77,3 +78,14 @@ export function sendText(
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Ids only need to be unique and look real: a random per-process prefix plus a counter is much cheaper than
+// fresh random bytes per id (this runs several times per request under the benchmark).
+const ID_PREFIX = randomBytes(32).toString("hex");
+let idCounter = 0;
+
+/** `length` hex characters (at least 12), unique within the process. */
+export function hexId(length: number): string {
+  const n = (idCounter++).toString(16).padStart(12, "0");
+  return ID_PREFIX.slice(0, Math.max(0, length - n.length)) + n;
+}

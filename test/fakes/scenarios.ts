@@ -2,7 +2,7 @@
 // Responses-API events shaped like the real ones (see test/fixtures/recorded: keys after `type` in alphabetical
 // order, `sequence_number` last, as the Codex backend sends them).
 
-import { randomBytes } from "node:crypto";
+import { hexId } from "./http-util.ts";
 
 export interface UsageOverride {
   input_tokens?: number;
@@ -155,8 +155,8 @@ export interface StreamContext {
   defaultText: string;
 }
 
-const hex = (bytes: number) => randomBytes(bytes).toString("hex");
-const callId = () => `call_${randomBytes(18).toString("base64url").replace(/[-_]/g, "x").slice(0, 24)}`;
+const hex = (bytes: number) => hexId(bytes * 2);
+const callId = () => `call_${hexId(24)}`;
 
 const WORDS = ["lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed", "do"];
 
