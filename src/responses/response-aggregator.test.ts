@@ -92,7 +92,14 @@ describe("ResponseAggregator", () => {
     expect(a.failure()).toEqual({ code: "context_length_exceeded", message: "too long" });
     const b = new ResponseAggregator("m");
     b.push({ type: "error", code: "server_is_overloaded", message: "busy" });
+    expect(b.terminal).toBeUndefined();
     expect(b.failure()).toEqual({ code: "server_is_overloaded", message: "busy" });
+    // A response.failed after the error event is the one that counts.
+    b.push({
+      type: "response.failed",
+      response: { error: { code: "insufficient_quota", message: "quota" } },
+    });
+    expect(b.failure()).toEqual({ code: "insufficient_quota", message: "quota" });
     const c = new ResponseAggregator("m");
     c.push(completed());
     expect(c.failure()).toBeUndefined();

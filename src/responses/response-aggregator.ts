@@ -6,11 +6,14 @@
 
 import type { JsonObject, UpstreamEvent } from "./types.ts";
 
+/**
+ * The events that end a response. A top-level `error` event is not one of them: the backend may follow it with a
+ * `response.failed` (it does for insufficient_quota), which is what the Codex CLI reads over HTTP.
+ */
 export const TERMINAL_EVENTS: ReadonlySet<string> = new Set([
   "response.completed",
   "response.incomplete",
   "response.failed",
-  "error",
 ]);
 
 function obj(value: unknown): JsonObject | undefined {
@@ -32,11 +35,12 @@ export class ResponseAggregator {
   /** Done items that came without an output_index, in arrival order. */
   private readonly unindexed: JsonObject[] = [];
   private terminalEvent: UpstreamEvent | undefined;
+  private errorEvent: UpstreamEvent | undefined;
   private sequence = -1;
 
   constructor(private readonly fallbackModel: string) {}
 
-  /** The terminal event (completed / incomplete / failed / error), once seen. */
+  /** The terminal event (completed / incomplete / failed), once seen. */
   get terminal(): UpstreamEvent | undefined {
     return this.terminalEvent;
   }
@@ -75,7 +79,7 @@ export class ResponseAggregator {
         return;
       }
       case "error":
-        this.terminalEvent = event;
+        this.errorEvent ??= event;
         return;
     }
   }
@@ -101,9 +105,11 @@ export class ResponseAggregator {
     if ("output_text" in response) response.output_text = outputText(items);
   }
 
-  /** The failure the terminal event reports, if it is one. */
+  /** The failure the response ended with: its response.failed, else an `error` event; undefined if none. */
   failure(): ResponseFailure | undefined {
-    const event = this.terminalEvent;
+    const terminal = this.terminalEvent;
+    if (terminal && terminal.type !== "response.failed") return undefined;
+    const event = terminal ?? this.errorEvent;
     if (!event) return undefined;
     if (event.type === "response.failed") {
       const error = obj(obj(event.response)?.error);

@@ -135,9 +135,9 @@ async function* streamFrames(
     yield formatSseEvent(aggregator.failedEvent(failureOf(err)));
     return;
   }
-  yield formatSseEvent(
-    aggregator.failedEvent({ message: STREAM_INCOMPLETE_MESSAGE, code: "stream_incomplete" }),
-  );
+  // No terminal event: report the backend's `error` event if there was one, else the early close.
+  const failure = aggregator.failure() ?? { message: STREAM_INCOMPLETE_MESSAGE, code: "stream_incomplete" };
+  yield formatSseEvent(aggregator.failedEvent(failure));
 }
 
 /** Reads the whole turn for a stream:false request; failures become an HTTP error. */

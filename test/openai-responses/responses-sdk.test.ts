@@ -170,6 +170,100 @@ describe("openai SDK: responses.stream", () => {
   });
 });
 
+describe("stream failures and disconnects", () => {
+  it("a backend stream cut after the first byte ends with response.failed, never a hang", async () => {
+    t.fake.enqueue({ kind: "cut", afterEvents: 5, text: "This answer will be cut short" });
+    const stream = await client.responses.create({ model: "gpt-5.5", input: "x", stream: true });
+    const types: string[] = [];
+    let error: unknown;
+    for await (const e of stream) {
+      types.push(e.type);
+      if (e.type === "response.failed") error = e.response.error;
+    }
+    expect(types.at(-1)).toBe("response.failed");
+    expect(error).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+  });
+
+  it("a backend response.failed mid-stream is passed on as the terminal event", async () => {
+    t.fake.enqueue({
+      kind: "failed",
+      code: "server_is_overloaded",
+      message: "The server is overloaded.",
+      text: "partial",
+    });
+    const stream = client.responses.stream({ model: "gpt-5.5", input: "x" });
+    const final = await stream.finalResponse();
+    expect(final.status).toBe("failed");
+    expect(final.error).toMatchObject({ code: "server_is_overloaded" });
+  });
+
+  it("an error event followed by response.failed (insufficient_quota): both streamed, 429 when not streamed", async () => {
+    const failed = {
+      kind: "failed" as const,
+      code: "insufficient_quota",
+      message: "You exceeded your current quota.",
+      withErrorEvent: true,
+    };
+    t.fake.enqueue(failed);
+    const res = await fetch(`${t.url}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-5.5", input: "x", stream: true }),
+    });
+    const types = parseSse(await res.text()).map((f) => f.event);
+    expect(types.slice(-2)).toEqual(["error", "response.failed"]);
+    // The openai SDK raises the nested error of an `error` event, as it does against OpenAI itself.
+    t.fake.enqueue(failed);
+    const sdkStream = await client.responses.create({ model: "gpt-5.5", input: "x", stream: true });
+    await expect(
+      (async () => {
+        for await (const _ of sdkStream);
+      })(),
+    ).rejects.toThrow("You exceeded your current quota.");
+    t.fake.enqueue(failed);
+    await expect(client.responses.create({ model: "gpt-5.5", input: "x" })).rejects.toMatchObject({
+      status: 429,
+      code: "insufficient_quota",
+    });
+  });
+
+  it("a client that goes away aborts the backend request", async () => {
+    const closedBefore = t.fake.counters.closedEarly;
+    t.fake.enqueue({ kind: "text", deltas: 200, delayMs: 20 });
+    const controller = new AbortController();
+    const res = await fetch(`${t.url}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-5.5", input: "long", stream: true }),
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    controller.abort();
+    await t.fake.waitForClosedEarly(closedBefore + 1);
+  });
+});
+
+describe("a stalled backend", () => {
+  it("ends the stream with response.failed after UPSTREAM_IDLE_TIMEOUT_MS, and answers 504 when not streamed", async () => {
+    const s = await startTestRelay({ env: { UPSTREAM_IDLE_TIMEOUT_MS: "200" } });
+    try {
+      const sdk = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: "unused", maxRetries: 0 });
+      s.fake.enqueue({ kind: "stall", afterEvents: 3, text: "never finished" });
+      const stream = sdk.responses.stream({ model: "gpt-5.5", input: "x" });
+      const final = await stream.finalResponse();
+      expect(final.status).toBe("failed");
+      expect(final.error).toMatchObject({ code: "upstream_idle_timeout" });
+      s.fake.enqueue({ kind: "stall", afterEvents: 3, text: "never finished" });
+      await expect(sdk.responses.create({ model: "gpt-5.5", input: "x" })).rejects.toMatchObject({
+        status: 504,
+      });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe("previous_response_id", () => {
   it("continues a conversation: the backend sees the earlier input and output, without item ids", async () => {
     t.fake.enqueue({ kind: "events", events: textEvents("resp_turn_1", "Nice to meet you, Ada.") });
