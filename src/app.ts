@@ -13,6 +13,7 @@ import { responses, responsesWebSocket } from "./routes/openai-responses.ts";
 import { getModel, listModels } from "./routes/models.ts";
 import { health, serviceInfo } from "./routes/service.ts";
 import { registerOllamaRoutes } from "./routes/ollama.ts";
+import { mergeOllamaModels } from "./ollama/ollama-proxy.ts";
 
 const PROTECTED = ["/v1/", "/api/", "/debug/"];
 
@@ -103,7 +104,7 @@ export function createApp(relay: Relay): Hono {
   app.post("/v1/completions", (c) => completions(c, relay));
   app.post("/v1/responses", (c) => responses(c, relay));
   app.get("/v1/responses", () => responsesWebSocket());
-  app.get("/v1/models", async (c) => c.json(await listModels(relay)));
+  app.get("/v1/models", async (c) => c.json(await mergeOllamaModels(relay, await listModels(relay))));
   app.get("/v1/models/:id{.+}", async (c) => c.json(await getModel(relay, c.req.param("id"))));
   registerOllamaRoutes(app, relay);
 

@@ -189,7 +189,18 @@ describe("images", () => {
   });
 
   it("passes URLs a client formed itself", () => {
-    expect(imageUrl("data:image/png;base64,AAAA")).toBe("data:image/png;base64,AAAA");
-    expect(imageUrl("https://example.com/a.png")).toBe("https://example.com/a.png");
+    expect(imageUrl("data:image/png;base64,AAAA", "images[0]")).toBe("data:image/png;base64,AAAA");
+    expect(imageUrl("https://example.com/a.png", "images[0]")).toBe("https://example.com/a.png");
+  });
+
+  it("refuses an image that is not base64, naming the Ollama field", () => {
+    expect(() =>
+      chat({
+        messages: [
+          { role: "user", content: "x" },
+          { role: "user", content: "y", images: ["not base64!"] },
+        ],
+      }),
+    ).toThrow("'messages[1].images[0]'");
   });
 });

@@ -8,6 +8,7 @@ import type {
   ChatMessage,
   ChatTool,
 } from "../openai/chat-request-schema.ts";
+import { normalizeImageUrl } from "../openai/to-responses-input.ts";
 import type { ReasoningEffort, ReasoningSummary } from "../responses/types.ts";
 import type {
   OllamaChatRequest,
@@ -49,7 +50,7 @@ export function ollamaGenerateToChatRequest(
 ): ChatCompletionRequest {
   const messages: ChatMessage[] = [];
   if (req.system) messages.push({ role: "system", content: req.system });
-  messages.push({ role: "user", content: userContent(req.prompt ?? "", req.images) });
+  messages.push({ role: "user", content: userContent(req.prompt ?? "", req.images, "images") });
   return {
     model: req.model,
     messages,
@@ -133,7 +134,7 @@ export function convertMessages(messages: OllamaMessage[]): ChatMessage[] {
         out.push({ role: "system", content });
         break;
       case "user":
-        out.push({ role: "user", content: userContent(content, m.images) });
+        out.push({ role: "user", content: userContent(content, m.images, `messages[${i}].images`) });
         break;
       case "assistant": {
         const calls = m.tool_calls ?? [];
@@ -187,19 +188,31 @@ function toChatToolCall(call: OllamaToolCallIn, fallbackId: string) {
   };
 }
 
-function userContent(text: string, images: string[] | null | undefined): string | ChatContentPart[] {
+function userContent(
+  text: string,
+  images: string[] | null | undefined,
+  where: string,
+): string | ChatContentPart[] {
   if (!images || images.length === 0) return text;
   const parts: ChatContentPart[] = [];
   if (text !== "") parts.push({ type: "text", text });
-  for (const image of images) parts.push({ type: "image_url", image_url: { url: imageUrl(image) } });
+  images.forEach((image, j) =>
+    parts.push({ type: "image_url", image_url: { url: imageUrl(image, `${where}[${j}]`) } }),
+  );
   return parts;
 }
 
-/** Ollama sends bare base64; the backend takes data URLs. URLs a client already formed pass unchanged. */
-export function imageUrl(image: string): string {
+/**
+ * Ollama sends bare base64; the backend takes data URLs. URLs a client already formed pass. Checked here so that a
+ * bad image is a 400 naming the Ollama field (`messages[1].images[0]`), not the converted request's.
+ */
+export function imageUrl(image: string, where: string): string {
   const trimmed = image.trim();
-  if (/^(data:|https?:\/\/)/i.test(trimmed)) return trimmed;
-  return `data:${sniffImageType(trimmed)};base64,${trimmed}`;
+  if (/^https?:\/\//i.test(trimmed)) return trimmed;
+  return normalizeImageUrl(
+    /^data:/i.test(trimmed) ? trimmed : `data:${sniffImageType(trimmed)};base64,${trimmed}`,
+    where,
+  );
 }
 
 /** The MIME type from the first base64 characters (the file's magic bytes). */

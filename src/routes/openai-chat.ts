@@ -13,6 +13,8 @@ import { parseChatRequest } from "../openai/chat-request-schema.ts";
 import { deriveConversationKey, outputLimitsOf, toResponsesRequest } from "../openai/to-responses-request.ts";
 import { ChatStreamTranslator, serializeChunk } from "../openai/chat-stream-translator.ts";
 import { buildChatCompletion } from "../openai/chat-completion-builder.ts";
+import { compatForFormat } from "../openai/reasoning-renderer.ts";
+import { forwardToOllama, isOllamaModel } from "../ollama/ollama-proxy.ts";
 import { prepareModel } from "./prepare-model.ts";
 
 export const SSE_HEADERS = {
@@ -34,8 +36,17 @@ export function pickCompat(c: Context, requested: unknown, fallback: ReasoningCo
 }
 
 export async function chatCompletions(c: Context, relay: Relay): Promise<Response> {
-  const req = parseChatRequest(await readJsonBody(c));
-  const compat = pickCompat(c, req.reasoning_compat, relay.config.reasoningCompat);
+  const json = await readJsonBody(c);
+  // With OLLAMA_API_URL, requests for that Ollama's models go to it untouched (streaming kept).
+  const requested = (json as { model?: unknown } | null)?.model;
+  if (typeof requested === "string" && (await isOllamaModel(relay, requested))) {
+    return forwardToOllama(relay, "/v1/chat/completions", json, c.req.raw.signal);
+  }
+  const req = parseChatRequest(json);
+  const compat = compatForFormat(
+    pickCompat(c, req.reasoning_compat, relay.config.reasoningCompat),
+    req.response_format,
+  );
   const { model, effort, instructions } = await prepareModel(relay, req.model);
   const sessionId = c.req.header("x-session-id") || deriveConversationKey(req);
   const body = toResponsesRequest(req, {

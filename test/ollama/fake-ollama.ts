@@ -81,8 +81,12 @@ export async function startFakeOllama(): Promise<FakeOllama> {
     }
     if (req.method === "POST" && path === "/api/chat") {
       res.writeHead(200, { "content-type": "application/x-ndjson" });
-      res.write(line({ model, created_at, message: { role: "assistant", content: "Hi from " }, done: false }));
-      res.write(line({ model, created_at, message: { role: "assistant", content: "local llama" }, done: false }));
+      res.write(
+        line({ model, created_at, message: { role: "assistant", content: "Hi from " }, done: false }),
+      );
+      res.write(
+        line({ model, created_at, message: { role: "assistant", content: "local llama" }, done: false }),
+      );
       await new Promise<void>((resolve) => {
         if (releasedEarly) resolve();
         else releaseHeld = resolve;
@@ -108,12 +112,16 @@ export async function startFakeOllama(): Promise<FakeOllama> {
     }
     if (req.method === "POST" && path === "/api/generate") {
       res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
-      res.end(JSON.stringify({ model, created_at, response: "generated locally", done: true, done_reason: "stop" }));
+      res.end(
+        JSON.stringify({ model, created_at, response: "generated locally", done: true, done_reason: "stop" }),
+      );
       return;
     }
     if (req.method === "POST" && path === "/api/show") {
       res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
-      res.end(JSON.stringify({ modelfile: "FROM llama3.2", details: TAG.details, capabilities: ["completion"] }));
+      res.end(
+        JSON.stringify({ modelfile: "FROM llama3.2", details: TAG.details, capabilities: ["completion"] }),
+      );
       return;
     }
     if (req.method === "POST" && path === "/v1/chat/completions") {
@@ -124,7 +132,9 @@ export async function startFakeOllama(): Promise<FakeOllama> {
           object: "chat.completion",
           created: 0,
           model,
-          choices: [{ index: 0, message: { role: "assistant", content: "local openai" }, finish_reason: "stop" }],
+          choices: [
+            { index: 0, message: { role: "assistant", content: "local openai" }, finish_reason: "stop" },
+          ],
         }),
       );
       return;

@@ -16,7 +16,15 @@ afterAll(() => t.close());
 
 interface BackendBody {
   model: string;
-  input: { type: string; role?: string; call_id?: string; name?: string; arguments?: string; output?: unknown; content?: unknown }[];
+  input: {
+    type: string;
+    role?: string;
+    call_id?: string;
+    name?: string;
+    arguments?: string;
+    output?: unknown;
+    content?: unknown;
+  }[];
   reasoning?: { effort?: string; summary?: string };
   text?: { format?: Record<string, unknown> };
   tools?: { name: string }[];
@@ -39,7 +47,12 @@ describe("models", () => {
     expect(m).toMatchObject({ model: "gpt-5.5:latest", size: 0 });
     expect(m!.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(typeof m!.modified_at).toBe("string");
-    expect(m!.details).toMatchObject({ family: "gpt", format: "", parameter_size: "", quantization_level: "" });
+    expect(m!.details).toMatchObject({
+      family: "gpt",
+      format: "",
+      parameter_size: "",
+      quantization_level: "",
+    });
     expect(models.some((x) => x.name === "gpt-5.5-high:latest")).toBe(true);
   });
 
@@ -62,7 +75,11 @@ describe("models", () => {
 
 describe("chat", () => {
   it("answers a non-streamed chat with counts and durations", async () => {
-    t.fake.enqueue({ kind: "text", text: "Hello from Codex.", usage: { input_tokens: 12, output_tokens: 5 } });
+    t.fake.enqueue({
+      kind: "text",
+      text: "Hello from Codex.",
+      usage: { input_tokens: 12, output_tokens: 5 },
+    });
     const r = await ollama.chat({ model: "gpt-5.5", messages: [{ role: "user", content: "Say hello" }] });
     expect(r.model).toBe("gpt-5.5");
     expect(r.message).toMatchObject({ role: "assistant", content: "Hello from Codex." });
@@ -79,7 +96,11 @@ describe("chat", () => {
   });
 
   it("streams a chat as NDJSON, one object per delta, done last", async () => {
-    t.fake.enqueue({ kind: "text", text: "One two three four.", usage: { input_tokens: 4, output_tokens: 6 } });
+    t.fake.enqueue({
+      kind: "text",
+      text: "One two three four.",
+      usage: { input_tokens: 4, output_tokens: 6 },
+    });
     const stream = await ollama.chat({
       model: "gpt-5.5:latest",
       messages: [{ role: "user", content: "Count" }],
@@ -95,6 +116,16 @@ describe("chat", () => {
     expect(parts.map((p) => p.message.content).join("")).toBe("One two three four.");
   });
 
+  it("takes tagged effort variants as /api/tags lists them", async () => {
+    t.fake.enqueue({ kind: "text", text: "ok" });
+    const r = await ollama.chat({
+      model: "gpt-5.5-high:latest",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(r.model).toBe("gpt-5.5-high:latest");
+    expect(lastBody()).toMatchObject({ model: "gpt-5.5", reasoning: { effort: "high" } });
+  });
+
   it("sends the stream with Ollama's content type", async () => {
     t.fake.enqueue({ kind: "text", text: "ok" });
     const res = await fetch(`${t.url}/api/chat`, {
@@ -102,7 +133,10 @@ describe("chat", () => {
       body: JSON.stringify({ model: "gpt-5.5", messages: [{ role: "user", content: "hi" }] }),
     });
     expect(res.headers.get("content-type")).toContain("application/x-ndjson");
-    const lines = (await res.text()).trim().split("\n").map((l) => JSON.parse(l) as { done: boolean });
+    const lines = (await res.text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { done: boolean });
     expect(lines.at(-1)!.done).toBe(true);
   });
 
@@ -136,8 +170,12 @@ describe("generate", () => {
     expect(r.prompt_eval_count).toBe(7);
     expect(r.eval_count).toBe(3);
     const input = lastBody().input;
-    expect(input.some((i) => i.role === "developer" && JSON.stringify(i.content).includes("Be poetic."))).toBe(true);
-    expect(input.some((i) => i.role === "user" && JSON.stringify(i.content).includes("Write a haiku"))).toBe(true);
+    expect(
+      input.some((i) => i.role === "developer" && JSON.stringify(i.content).includes("Be poetic.")),
+    ).toBe(true);
+    expect(input.some((i) => i.role === "user" && JSON.stringify(i.content).includes("Write a haiku"))).toBe(
+      true,
+    );
   });
 
   it("streams a prompt, raw/template/context accepted", async () => {
@@ -241,7 +279,11 @@ describe("think", () => {
 
   it("hides thinking with think:false and asks for the lowest effort", async () => {
     t.fake.enqueue({ kind: "text", text: "Quick.", reasoning: ["secret"] });
-    const r = await ollama.chat({ model: "gpt-5.5", messages: [{ role: "user", content: "q" }], think: false });
+    const r = await ollama.chat({
+      model: "gpt-5.5",
+      messages: [{ role: "user", content: "q" }],
+      think: false,
+    });
     expect(r.message.thinking).toBeUndefined();
     expect(r.message.content).toBe("Quick.");
     expect(lastBody().reasoning).toEqual({ effort: "low" });
@@ -282,7 +324,11 @@ describe("images and structured output", () => {
       required: ["name", "capital"],
     };
     t.fake.enqueue({ kind: "text", text: '{"name":"Canada","capital":"Ottawa"}' });
-    const r = await ollama.chat({ model: "gpt-5.5", messages: [{ role: "user", content: "Canada" }], format: schema });
+    const r = await ollama.chat({
+      model: "gpt-5.5",
+      messages: [{ role: "user", content: "Canada" }],
+      format: schema,
+    });
     expect(JSON.parse(r.message.content)).toEqual({ name: "Canada", capital: "Ottawa" });
     expect(lastBody().text?.format).toMatchObject({ type: "json_schema", schema });
   });
@@ -315,6 +361,15 @@ describe("errors", () => {
     const bad = await fetch(`${t.url}/api/generate`, { method: "POST", body: "{not json" });
     expect(bad.status).toBe(400);
     expect(Object.keys((await bad.json()) as object)).toEqual(["error"]);
+  });
+
+  it("answers 400 naming the image for one that is not base64", async () => {
+    const res = await fetch(`${t.url}/api/generate`, {
+      method: "POST",
+      body: JSON.stringify({ model: "gpt-5.5", prompt: "see", images: ["%%%"] }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toContain("'images[0]'");
   });
 
   it("answers unknown /api routes with Ollama's error shape", async () => {
@@ -350,7 +405,10 @@ describe("errors", () => {
       method: "POST",
       body: JSON.stringify({ model: "gpt-5.5", messages: [{ role: "user", content: "hi" }] }),
     });
-    const lines = (await res.text()).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = (await res.text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.at(-1)).toEqual({ error: expect.stringContaining("The model broke.") });
 
     t.fake.enqueue({ kind: "failed", code: "server_error", message: "The model broke." });

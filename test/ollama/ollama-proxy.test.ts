@@ -52,7 +52,11 @@ describe("OLLAMA_API_URL", () => {
     const last = await it.next();
     expect(last.value).toMatchObject({ done: true, eval_count: 2 });
     const req = local.requests.findLast((r) => r.path === "/api/chat");
-    expect(req?.body).toMatchObject({ model: "llama3.2", messages: [{ role: "user", content: "hi" }], stream: true });
+    expect(req?.body).toMatchObject({
+      model: "llama3.2",
+      messages: [{ role: "user", content: "hi" }],
+      stream: true,
+    });
     // The relay's own client key never travels to Ollama.
     expect(req?.headers.authorization).toBeUndefined();
   });
@@ -82,13 +86,38 @@ describe("OLLAMA_API_URL", () => {
     const merged = await mergeOllamaModels(relay, await listModels(relay));
     expect(merged.data.at(-1)).toMatchObject({ id: FAKE_OLLAMA_MODEL, object: "model", owned_by: "ollama" });
     const res = await forwardToOllama(relay, "/v1/chat/completions", { model: "llama3.2", messages: [] });
-    expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content).toBe(
-      "local openai",
-    );
+    expect(
+      ((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content,
+    ).toBe("local openai");
+  });
+
+  it("serves that Ollama's models on /v1/models and forwards /v1/chat/completions for them", async () => {
+    const models = (await (await fetch(`${t.url}/v1/models`)).json()) as {
+      data: { id: string; owned_by: string }[];
+    };
+    expect(models.data.find((m) => m.id === FAKE_OLLAMA_MODEL)?.owned_by).toBe("ollama");
+    expect(models.data.map((m) => m.id)).toContain("gpt-5.5");
+    const before = t.fake.counters.responses;
+    const forwarded = () => local.requests.filter((r) => r.path === "/v1/chat/completions").length;
+    const forwardedBefore = forwarded();
+    const res = await fetch(`${t.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "llama3.2", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(forwarded()).toBe(forwardedBefore + 1);
+    expect(local.requests.findLast((r) => r.path === "/v1/chat/completions")?.body).toMatchObject({
+      model: "llama3.2",
+    });
+    expect(t.fake.counters.responses).toBe(before);
+    await res.text();
   });
 
   it("still answers 404 for a name neither knows", async () => {
-    const err = await ollama.chat({ model: "mistral", messages: [{ role: "user", content: "x" }] }).catch((e) => e);
+    const err = await ollama
+      .chat({ model: "mistral", messages: [{ role: "user", content: "x" }] })
+      .catch((e) => e);
     expect(err).toMatchObject({ status_code: 404 });
   });
 });
