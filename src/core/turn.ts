@@ -28,11 +28,24 @@ export async function startTurn(
   options: TurnOptions,
 ): Promise<Turn> {
   const reply = await upstream.stream(body, { signal: options.signal, sessionId: options.sessionId });
-  return { headers: reply.headers, parts: turnParts(reply.events, options) };
+  return { headers: reply.headers, parts: turnParts(reply.events, options, declaredTools(body)) };
 }
 
-async function* turnParts(events: AsyncIterable<UpstreamEvent>, options: TurnOptions): AsyncGenerator<StreamPart> {
-  const normalizer = new ResponsesEventNormalizer();
+/** Names of the function tools the request declares (the normalizer unwraps parallel-call wrappers of these). */
+function declaredTools(body: ResponsesRequestBody): string[] {
+  const names: string[] = [];
+  for (const tool of body.tools ?? []) {
+    if (tool.type === "function" && typeof tool.name === "string") names.push(tool.name);
+  }
+  return names;
+}
+
+async function* turnParts(
+  events: AsyncIterable<UpstreamEvent>,
+  options: TurnOptions,
+  tools: string[],
+): AsyncGenerator<StreamPart> {
+  const normalizer = new ResponsesEventNormalizer({ declaredTools: tools });
   const limited = (options.stop && options.stop.length > 0) || options.maxTokens !== undefined;
   const limiter = limited ? new OutputLimiter({ stop: options.stop, maxTokens: options.maxTokens }) : null;
   let tail: StreamPart[];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ReasoningCompat } from "../config.ts";
-import { ReasoningStreamRenderer, renderReasoningMessage } from "./reasoning-renderer.ts";
+import { ReasoningStreamRenderer, compatForFormat, renderReasoningMessage } from "./reasoning-renderer.ts";
 
 const summary = (delta: string, partIndex: number) => ({
   type: "reasoning-delta" as const,
@@ -86,5 +86,20 @@ describe("renderReasoningMessage", () => {
 
   it("legacy raw reasoning goes to reasoning", () => {
     expect(renderReasoningMessage("legacy", [], "raw", "A").fields).toEqual({ reasoning: "raw" });
+  });
+});
+
+describe("compatForFormat", () => {
+  it("moves think-tags reasoning out of a JSON answer", () => {
+    expect(compatForFormat("think-tags", { type: "json_object" })).toBe("reasoning_content");
+    expect(compatForFormat("think-tags", { type: "json_schema" })).toBe("reasoning_content");
+  });
+
+  it("keeps every other combination", () => {
+    expect(compatForFormat("think-tags", { type: "text" })).toBe("think-tags");
+    expect(compatForFormat("think-tags", null)).toBe("think-tags");
+    expect(compatForFormat("think-tags", undefined)).toBe("think-tags");
+    expect(compatForFormat("o3", { type: "json_schema" })).toBe("o3");
+    expect(compatForFormat("hidden", { type: "json_object" })).toBe("hidden");
   });
 });

@@ -110,6 +110,18 @@ export class ReasoningStreamRenderer {
   }
 }
 
+/**
+ * The mode for a request's `response_format`: think-tags would put the reasoning inside `content`, where a JSON answer
+ * (json_object / json_schema) must stand alone for the client to parse it, so such requests get `reasoning_content`.
+ */
+export function compatForFormat(
+  compat: ReasoningCompat,
+  format: { type: string } | null | undefined,
+): ReasoningCompat {
+  const json = format?.type === "json_object" || format?.type === "json_schema";
+  return compat === "think-tags" && json ? "reasoning_content" : compat;
+}
+
 /** Reasoning fields of a non-stream `message`, and its final content, per compat mode. */
 export function renderReasoningMessage(
   compat: ReasoningCompat,

@@ -348,6 +348,46 @@ describe("ResponsesEventNormalizer on recorded streams", () => {
     expect(JSON.parse(ends[0]?.arguments ?? "")).toMatchObject({ tool_uses: [{}, {}] });
   });
 
+  it("parallel wrapper 19067: unwrapped into separate calls when the request declared the bundled tools", () => {
+    const n = new ResponsesEventNormalizer({ declaredTools: ["weather", "cityAttractions"] });
+    const parts = loadRecorded(RECORDED.parallelWrapper).flatMap((e) => n.push(e));
+    expect(parts.filter((p) => p.type.startsWith("tool-call"))).toEqual([
+      { type: "tool-call-start", index: 0, callId: "call_parallel_0", name: "weather" },
+      {
+        type: "tool-call-end",
+        index: 0,
+        callId: "call_parallel_0",
+        name: "weather",
+        arguments: '{"location":"San Francisco"}',
+      },
+      { type: "tool-call-start", index: 1, callId: "call_parallel_1", name: "cityAttractions" },
+      {
+        type: "tool-call-end",
+        index: 1,
+        callId: "call_parallel_1",
+        name: "cityAttractions",
+        arguments: '{"city":"Rome"}',
+      },
+    ]);
+    expect(parts.at(-1)).toMatchObject({ type: "finish", reason: "tool_calls" });
+  });
+
+  it("parallel wrapper 19067: kept whole when 'parallel' is declared or a bundled tool is not", () => {
+    for (const declaredTools of [["parallel", "weather", "cityAttractions"], ["weather"]]) {
+      const n = new ResponsesEventNormalizer({ declaredTools });
+      const parts = loadRecorded(RECORDED.parallelWrapper).flatMap((e) => n.push(e));
+      const ends = ofType(parts, "tool-call-end");
+      expect(ends.map((e) => [e.callId, e.name])).toEqual([["call_parallel", "parallel"]]);
+      // Deltas (if any) and the end add up to the whole wrapper arguments.
+      const deltas = ofType(parts, "tool-call-delta")
+        .map((d) => d.argumentsDelta)
+        .join("");
+      expect(JSON.parse(ends[0]!.arguments)).toMatchObject({ tool_uses: [{}, {}] });
+      expect(ends[0]!.arguments.startsWith(deltas)).toBe(true);
+      expect(ofType(parts, "tool-call-start")).toHaveLength(1);
+    }
+  });
+
   it("error stream: one error part (the error event), response.failed ignored", () => {
     const parts = normalizeAll(loadRecorded(RECORDED.error));
     expect(ofType(parts, "error")).toEqual([

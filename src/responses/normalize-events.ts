@@ -22,6 +22,18 @@ interface ToolCallState {
 
 const NO_PARTS: StreamPart[] = [];
 
+/** Names under which a model sends its internal parallel-call wrapper as a function call. */
+const WRAPPER_NAMES = new Set(["parallel", "multi_tool_use.parallel"]);
+const RECIPIENT_PREFIX = "functions.";
+
+export interface NormalizerOptions {
+  /**
+   * Function tools the request declared. Given, a parallel-call wrapper that is not one of them is unwrapped into
+   * separate calls (when every bundled call names one of them); absent, calls are never unwrapped.
+   */
+  declaredTools?: Iterable<string>;
+}
+
 function str(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
@@ -33,6 +45,7 @@ function obj(value: unknown): JsonObject | undefined {
 }
 
 export class ResponsesEventNormalizer {
+  private readonly declaredTools: ReadonlySet<string> | undefined;
   private done = false;
   private responseId: string | undefined;
 
@@ -57,6 +70,10 @@ export class ResponsesEventNormalizer {
   private readonly calls = new Map<string, ToolCallState>();
   private nextCallIndex = 0;
   private callsEnded = 0;
+
+  constructor(options: NormalizerOptions = {}) {
+    this.declaredTools = options.declaredTools === undefined ? undefined : new Set(options.declaredTools);
+  }
 
   /** True once a terminal part (finish or error) was produced; later events are ignored. */
   get finished(): boolean {
@@ -220,6 +237,49 @@ export class ResponsesEventNormalizer {
     return out;
   }
 
+  /** A function call named like the parallel wrapper, in a request that declared no tool of that name. */
+  private mayUnwrap(item: JsonObject): boolean {
+    const name = str(item.name);
+    return (
+      item.type === "function_call" &&
+      this.declaredTools !== undefined &&
+      name !== undefined &&
+      WRAPPER_NAMES.has(name) &&
+      !this.declaredTools.has(name)
+    );
+  }
+
+  /** The bundled calls as separate calls, or null when the arguments are not a wrapper of declared tools. */
+  private unwrap(item: JsonObject, args: string): StreamPart[] | null {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(args);
+    } catch {
+      return null;
+    }
+    const uses = obj(parsed)?.tool_uses;
+    if (!Array.isArray(uses) || uses.length === 0) return null;
+    const calls: { name: string; arguments: string }[] = [];
+    for (const use of uses) {
+      const recipient = str(obj(use)?.recipient_name);
+      if (recipient === undefined || !recipient.startsWith(RECIPIENT_PREFIX)) return null;
+      const name = recipient.slice(RECIPIENT_PREFIX.length);
+      if (!this.declaredTools?.has(name)) return null;
+      const parameters = obj(use)?.parameters;
+      calls.push({ name, arguments: JSON.stringify(parameters ?? {}) });
+    }
+    const base = str(item.call_id) ?? str(item.id) ?? `call_${this.nextCallIndex}`;
+    const out: StreamPart[] = [];
+    calls.forEach((call, i) => {
+      const index = this.nextCallIndex++;
+      const callId = `${base}_${i}`;
+      out.push({ type: "tool-call-start", index, callId, name: call.name });
+      out.push({ type: "tool-call-end", index, callId, name: call.name, arguments: call.arguments });
+      this.callsEnded++;
+    });
+    return out;
+  }
+
   // ── items ─────────────────────────────────────────────────────────────────
 
   private itemAdded(item: JsonObject | undefined): StreamPart[] {
@@ -228,6 +288,8 @@ export class ResponsesEventNormalizer {
     if (type !== "function_call" && type !== "custom_tool_call") return NO_PARTS;
     const itemId = str(item.id) ?? str(item.call_id);
     if (itemId === undefined || this.calls.has(itemId)) return NO_PARTS;
+    // A possible wrapper is held back (its argument deltas are dropped) until its done item shows what it holds.
+    if (this.mayUnwrap(item)) return NO_PARTS;
     return [this.startCall(itemId, item).part];
   }
 
@@ -238,8 +300,14 @@ export class ResponsesEventNormalizer {
         return this.messageDone(item);
       case "reasoning":
         return this.reasoningDone(item);
-      case "function_call":
-        return this.endCall(item, str(item.arguments) ?? "");
+      case "function_call": {
+        const args = str(item.arguments) ?? "";
+        if (this.mayUnwrap(item)) {
+          const unwrapped = this.unwrap(item, args);
+          if (unwrapped) return unwrapped;
+        }
+        return this.endCall(item, args);
+      }
       case "custom_tool_call":
         return this.endCall(item, str(item.input) ?? "");
       default:

@@ -142,6 +142,39 @@ describe("POST /v1/responses (stream)", () => {
     });
   });
 
+  it("passes an error event on and still ends with the backend's response.failed", async () => {
+    const t = setup();
+    t.enqueue([
+      ...textEvents("resp_1", "x").slice(0, 2),
+      { type: "error", sequence_number: 2, code: "insufficient_quota", message: "You exceeded your quota." },
+      {
+        type: "response.failed",
+        sequence_number: 3,
+        response: {
+          id: "resp_1",
+          status: "failed",
+          error: { code: "insufficient_quota", message: "You exceeded your quota." },
+        },
+      },
+    ]);
+    t.enqueue([
+      ...textEvents("resp_2", "x").slice(0, 2),
+      { type: "error", code: "server_error", message: "boom" },
+    ]);
+    const a = parseSse(await (await t.post({ model: "gpt-5.5", input: "hi", stream: true })).text());
+    expect(a.map((f) => f.event)).toEqual([
+      "response.created",
+      "response.in_progress",
+      "error",
+      "response.failed",
+    ]);
+    const b = parseSse(await (await t.post({ model: "gpt-5.5", input: "hi", stream: true })).text());
+    expect(b.map((f) => f.event).slice(-2)).toEqual(["error", "response.failed"]);
+    expect(JSON.parse(b.at(-1)!.data)).toMatchObject({
+      response: { error: { code: "server_error", message: "boom" } },
+    });
+  });
+
   it("forwards Codex-only events to Codex clients only", async () => {
     const meta: UpstreamEvent = { type: "response.metadata", headers: { "x-codex-turn-state": "s" } };
     const events = textEvents("resp_1", "x");
