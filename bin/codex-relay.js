@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx, so there is no build step to remember.
-import { register } from "tsx/esm/api";
+// `npx codex-relay`: the bundled CLI (rebuilt first if a source file changed).
+import { ensureBuilt } from "../scripts/build.mjs";
 
-register();
-await import("../src/cli/main.ts");
+await ensureBuilt();
+await import("../dist/cli/main.js");
