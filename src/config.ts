@@ -51,6 +51,13 @@ export interface Config {
   originator: string;
   /** Retries of a request that failed before its first byte (5xx, network). */
   upstreamRetries: number;
+  /**
+   * Serve /debug/* without OPENAI_API_KEY (DEBUG_ROUTES). With a key they are always served (behind the key);
+   * without one they answer 403 unless this is set.
+   */
+  debugRoutes: boolean;
+  /** On SIGTERM/SIGINT, how long open requests may run before their connections are closed (SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -240,6 +247,8 @@ export function loadConfig(env: Env): Config {
     instructionsMode: oneOf(env, "INSTRUCTIONS_MODE", ["developer", "instructions"] as const, "developer"),
     originator: str(env, "CODEX_ORIGINATOR") ?? "codex_cli_rs",
     upstreamRetries: int(env, "UPSTREAM_RETRIES", 2, 0, 10),
+    debugRoutes: bool(env, "DEBUG_ROUTES", false),
+    shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 3_600_000),
   };
 }
 

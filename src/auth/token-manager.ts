@@ -34,6 +34,11 @@ export interface TokenManager {
   status(): TokenStatus;
   /** Re-read the store (no refresh, no network call to the issuer), then status(). */
   loadStatus(): Promise<TokenStatus>;
+  /**
+   * Resolves once no refresh is running (at once when none is), whatever its outcome. Shutdown waits for it, so a
+   * rotated refresh token is always saved before the process exits.
+   */
+  settle(): Promise<void>;
 }
 
 export interface TokenManagerOptions {
@@ -518,7 +523,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   // Read the store once at start, so that status() (/health) describes the tokens before the first request.
   void loadStatus();
 
-  return { getCredentials, handleUnauthorized, forceRefresh, status, loadStatus };
+  async function settle(): Promise<void> {
+    // A refresh may start another one on the way out (a retry after a lost compare-and-set): wait for all of them.
+    while (inflight) await inflight.catch(() => undefined);
+  }
+
+  return { getCredentials, handleUnauthorized, forceRefresh, status, loadStatus, settle };
 }
 
 function signInError(code: string, what = "The ChatGPT sign-in has expired or was revoked"): RelayError {

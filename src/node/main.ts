@@ -39,13 +39,32 @@ export async function main(): Promise<void> {
   }
   // Warm the model catalogue so the first request does not pay for it.
   void relay.catalog.list().catch(() => {});
-  const stop = (signal: string) => {
-    logger.info({ signal }, "shutting down");
-    void running.close().then(() => process.exit(0));
-    setTimeout(() => process.exit(0), 10_000).unref();
+  // Graceful shutdown: stop accepting, let open requests (streams) finish up to SHUTDOWN_TIMEOUT_MS, wait for a
+  // token refresh in flight, exit 0. A second signal cuts the open connections at once.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: closing the open connections now");
+      running.closeConnections();
+      return;
+    }
+    stopping = true;
+    logger.info({ signal }, "signal received");
+    // Last resort, should the shutdown itself hang (it should not: every wait in it is bounded).
+    setTimeout(() => {
+      logger.error({}, "shutdown did not complete in time; exiting");
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 15_000).unref();
+    running.shutdown().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err: err instanceof Error ? err.message : String(err) }, "shutdown failed");
+        process.exit(1);
+      },
+    );
   };
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
 }
 
 const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;

@@ -2,6 +2,7 @@
 // @hono/node-server. `startServer` is also what tests use to run a real relay on a loopback port.
 
 import { serve, type ServerType } from "@hono/node-server";
+import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadConfig, type Config } from "../config.ts";
 import type { Logger } from "../core/logger.ts";
@@ -25,7 +26,26 @@ export interface RunningServer {
   url: string;
   relay: Relay;
   server: ServerType;
+  /** Stops at once: open connections, streams included, are cut (tests). */
   close(): Promise<void>;
+  /**
+   * Stops gracefully (SIGTERM/SIGINT): no new connections, open requests may finish for up to `timeoutMs`
+   * (default SHUTDOWN_TIMEOUT_MS) before their connections are closed, then waits for a token refresh in flight so
+   * the rotated tokens are saved. Resolves when all of that is done; calling it again returns the same promise.
+   */
+  shutdown(timeoutMs?: number): Promise<ShutdownReport>;
+  /** Closes every open connection now (a second signal during a graceful shutdown). */
+  closeConnections(): void;
+  /** Requests being answered right now (a stream counts until its last byte is sent or its client goes away). */
+  openRequests(): number;
+}
+
+export interface ShutdownReport {
+  /** Requests that were still open when the shutdown began. */
+  openAtStart: number;
+  /** Requests whose connections were closed at the deadline, unfinished. */
+  cutAtDeadline: number;
+  ms: number;
 }
 
 export async function createNodeStore(
@@ -53,14 +73,70 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  // serve() without `createServer` options makes a node:http server.
+  const http = server as HttpServer;
+  let open = 0;
+  http.on("request", (_req, res) => {
+    open++;
+    res.once("close", () => open--);
+  });
+  let shuttingDown: Promise<ShutdownReport> | undefined;
   return {
     url: `http://${host}:${address.port}`,
     relay,
     server,
+    openRequests: () => open,
+    closeConnections: () => http.closeAllConnections(),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        http.closeAllConnections();
       }),
+    shutdown(timeoutMs = config.shutdownTimeoutMs) {
+      shuttingDown ??= gracefulShutdown(http, relay, () => open, timeoutMs);
+      return shuttingDown;
+    },
   };
+}
+
+async function gracefulShutdown(
+  server: HttpServer,
+  relay: Relay,
+  openRequests: () => number,
+  timeoutMs: number,
+): Promise<ShutdownReport> {
+  const started = Date.now();
+  const openAtStart = openRequests();
+  let cutAtDeadline = 0;
+  relay.logger.info(
+    { openRequests: openAtStart, timeoutMs },
+    openAtStart > 0
+      ? `shutting down: no new connections; waiting up to ${timeoutMs} ms for ${openAtStart} open request(s)`
+      : "shutting down: no new connections",
+  );
+  await new Promise<void>((resolve) => {
+    // close() stops listening at once and closes the idle keep-alive connections; the callback runs once every
+    // connection has ended. Connections that finish their last response later go idle and are closed by the poll.
+    server.close(() => resolve());
+    const poll = setInterval(() => server.closeIdleConnections(), 50);
+    const deadline = setTimeout(() => {
+      cutAtDeadline = openRequests();
+      if (cutAtDeadline > 0) {
+        relay.logger.warn(
+          { openRequests: cutAtDeadline, timeoutMs },
+          "shutdown deadline reached (SHUTDOWN_TIMEOUT_MS): closing the connections still open",
+        );
+      }
+      server.closeAllConnections();
+    }, timeoutMs);
+    server.once("close", () => {
+      clearInterval(poll);
+      clearTimeout(deadline);
+    });
+  });
+  // A refresh that is running must end (and save the rotated tokens) before the process goes.
+  await relay.tokens.settle();
+  const ms = Date.now() - started;
+  relay.logger.info({ ms, cutAtDeadline }, "shut down");
+  return { openAtStart, cutAtDeadline, ms };
 }

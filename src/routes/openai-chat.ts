@@ -22,6 +22,10 @@ export const SSE_HEADERS = {
   "cache-control": "no-cache",
   connection: "keep-alive",
   "x-accel-buffering": "no",
+  // Says "a stream" to @hono/node-server, which otherwise first tries to read the whole body to give it a
+  // Content-Length and, when the second chunk is not there yet, waits a timer tick (≥ 1 ms) before sending the
+  // headers. Hono's own streamSSE() sets it too; HTTP/1.1 streams are chunked anyway.
+  "transfer-encoding": "chunked",
 };
 
 export function pickCompat(c: Context, requested: unknown, fallback: ReasoningCompat): ReasoningCompat {

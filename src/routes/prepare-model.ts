@@ -2,6 +2,7 @@
 // instructions to send with it. The catalogue is cached, so this is a map lookup on the hot path.
 
 import type { Relay } from "../relay.ts";
+import { invalidRequest } from "../core/errors.ts";
 import type { ReasoningEffort } from "../responses/types.ts";
 import { resolveModel } from "../models/resolve-model.ts";
 
@@ -19,6 +20,9 @@ export async function prepareModel(relay: Relay, requested: string): Promise<Pre
     debugModel: relay.config.debugModel,
     knownModels: known,
   });
+  // A name that resolves to nothing (" ", ":latest") would reach the backend as an empty model.
+  if (model === "")
+    throw invalidRequest("model", `Invalid value for 'model': '${requested}' names no model.`);
   const entry = await relay.catalog.get(model);
   return { model, effort, instructions: entry?.baseInstructions ?? relay.config.codexInstructions };
 }

@@ -24,15 +24,15 @@ export class SseParser {
     const out: SseMessage[] = [];
     let start = 0;
     const len = text.length;
+    // The next CR at or after `start`, or -1 when there is none left. Searched again only once passed: the stream
+    // normally has none, and indexOf is much faster than a loop over the characters.
+    let cr = text.indexOf("\r");
     while (start < len) {
       // Find the next line end (LF, CR or CRLF).
-      let end = start;
-      while (end < len) {
-        const c = text.charCodeAt(end);
-        if (c === 10 || c === 13) break;
-        end++;
-      }
-      if (end === len) break; // incomplete line: keep it
+      if (cr !== -1 && cr < start) cr = text.indexOf("\r", start);
+      const lf = text.indexOf("\n", start);
+      const end = cr !== -1 && (lf === -1 || cr < lf) ? cr : lf;
+      if (end === -1) break; // incomplete line: keep it
       const line = text.slice(start, end);
       if (text.charCodeAt(end) === 13) {
         if (end + 1 === len) {

@@ -93,7 +93,8 @@ describe("token lifecycle through the relay", () => {
   );
 
   it("forces a refresh through POST /debug/refresh and reports the state without secrets", async () => {
-    t = await startTestRelay();
+    // No OPENAI_API_KEY here, so the debug routes must be enabled explicitly.
+    t = await startTestRelay({ env: { DEBUG_ROUTES: "true" } });
     const before = authFile(t.codexHome);
     const res = await fetch(`${t.url}/debug/refresh`, { method: "POST" });
     expect(res.status).toBe(200);
