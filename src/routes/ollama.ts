@@ -43,6 +43,8 @@ const NDJSON_HEADERS = {
   "content-type": "application/x-ndjson",
   "cache-control": "no-cache",
   "x-accel-buffering": "no",
+  // As on the SSE routes: tells @hono/node-server this is a stream, so it sends the headers at once.
+  "transfer-encoding": "chunked",
 };
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
 
