@@ -12,6 +12,7 @@ import { createRelay, type Relay } from "../relay.ts";
 import { createFileStore, defaultAuthPath, readAuthFile } from "../auth/file-store.ts";
 import { createMemoryStore } from "../auth/memory-store.ts";
 import { createNodeLogger } from "./logger.ts";
+import { nodeFetch } from "./http-fetch.ts";
 
 export interface StartOptions {
   env?: Record<string, string | undefined>;
@@ -66,7 +67,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (options.host !== undefined) config.host = options.host;
   const logger = options.logger ?? createNodeLogger(config);
   const { store, seedLoader } = await createNodeStore(config);
-  const relay = createRelay(config, { store, seedLoader, logger, retryBaseMs: options.retryBaseMs });
+  const relay = createRelay(config, {
+    store,
+    seedLoader,
+    logger,
+    retryBaseMs: options.retryBaseMs,
+    fetch: nodeFetch,
+  });
   const app = createApp(relay);
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));

@@ -1,0 +1,58 @@
+// A `fetch` for the Node runtime built on node:http(s) with keep-alive agents. Node 20's fetch (undici) costs
+// 0.5–0.9 ms of CPU and ~25 KB of heap per request more than node:http on the relay's hot path (BENCHMARKS.md);
+// the core keeps calling a plain `fetch`, so Workers use theirs and Node uses this one.
+// It covers what the relay sends: string bodies, header records, an AbortSignal; the reply is a standard Response
+// whose body errors when the connection breaks or the signal aborts mid-stream.
+
+import http from "node:http";
+import https from "node:https";
+import { Readable } from "node:stream";
+
+const agents = {
+  "http:": new http.Agent({ keepAlive: true, maxSockets: Infinity }),
+  "https:": new https.Agent({ keepAlive: true, maxSockets: Infinity }),
+};
+
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  const err = new Error("This operation was aborted");
+  err.name = "AbortError";
+  return err;
+}
+
+export const nodeFetch: typeof fetch = (input, init = {}) =>
+  new Promise<Response>((resolve, reject) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const agent = agents[url.protocol as keyof typeof agents];
+    if (!agent) return reject(new TypeError(`unsupported protocol ${url.protocol}`));
+    const signal = init.signal ?? undefined;
+    if (signal?.aborted) return reject(abortError(signal));
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+    const body = init.body;
+    if (body !== undefined && body !== null && typeof body !== "string") {
+      return reject(new TypeError("nodeFetch sends string bodies only"));
+    }
+    if (typeof body === "string") headers["content-length"] = String(Buffer.byteLength(body));
+    const module = url.protocol === "https:" ? https : http;
+    const req = module.request(url, { method: init.method ?? "GET", headers, agent });
+    const onAbort = () => req.destroy(abortError(signal!));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    req.once("error", (err) => {
+      signal?.removeEventListener("abort", onAbort);
+      reject(err);
+    });
+    req.once("response", (res) => {
+      res.once("close", () => signal?.removeEventListener("abort", onAbort));
+      const replyHeaders = new Headers();
+      const raw = res.rawHeaders;
+      for (let i = 0; i + 1 < raw.length; i += 2) replyHeaders.append(raw[i]!, raw[i + 1]!);
+      const status = res.statusCode ?? 502;
+      const noBody = status === 204 || status === 304 || init.method === "HEAD";
+      if (noBody) res.resume();
+      const stream = noBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
+      resolve(new Response(stream, { status, statusText: res.statusMessage, headers: replyHeaders }));
+    });
+    req.end(body ?? undefined);
+  });
