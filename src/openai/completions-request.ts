@@ -6,7 +6,8 @@
 
 import { invalidRequest } from "../core/errors.ts";
 import { REASONING_EFFORTS } from "../config.ts";
-import type { ReasoningEffort, ResponsesInputItem, ResponsesRequestBody } from "../responses/types.ts";
+import type { ReasoningEffort, ResponsesRequestBody } from "../responses/types.ts";
+import { baseResponsesBody } from "./to-responses-request.ts";
 
 export interface CompletionRequest {
   model: string;
@@ -195,20 +196,8 @@ export function toCompletionResponsesBody(
   req: CompletionRequest,
   ctx: CompletionBodyContext,
 ): ResponsesRequestBody {
-  const input: ResponsesInputItem[] = [];
-  const body: ResponsesRequestBody = { model: ctx.model, store: false, stream: true, input };
-  if (ctx.instructionsMode === "developer") {
-    if (ctx.instructions !== "") {
-      input.push({
-        type: "message",
-        role: "developer",
-        content: [{ type: "input_text", text: ctx.instructions }],
-      });
-    }
-  } else {
-    body.instructions = ctx.instructions;
-  }
-  input.push({ type: "message", role: "user", content: [{ type: "input_text", text: req.prompt }] });
+  const body = baseResponsesBody(ctx);
+  body.input.push({ type: "message", role: "user", content: [{ type: "input_text", text: req.prompt }] });
   body.reasoning = { effort: req.reasoningEffort ?? ctx.effort ?? ctx.defaultEffort };
   body.prompt_cache_key = ctx.promptCacheKey;
   return body;

@@ -27,24 +27,34 @@ export interface ToResponsesRequestContext {
   promptCacheKey: string;
 }
 
+/**
+ * A request body with what every backend request carries (store:false, stream:true) and the base instructions,
+ * as a leading developer message (like the current Codex CLI) or in the `instructions` field.
+ */
+export function baseResponsesBody(ctx: {
+  model: string;
+  instructions: string;
+  instructionsMode: "developer" | "instructions";
+}): ResponsesRequestBody {
+  const input: ResponsesInputItem[] = [];
+  const body: ResponsesRequestBody = { model: ctx.model, store: false, stream: true, input };
+  if (ctx.instructionsMode === "instructions") body.instructions = ctx.instructions;
+  else if (ctx.instructions !== "") {
+    input.push({
+      type: "message",
+      role: "developer",
+      content: [{ type: "input_text", text: ctx.instructions }],
+    });
+  }
+  return body;
+}
+
 export function toResponsesRequest(
   req: ChatCompletionRequest,
   ctx: ToResponsesRequestContext,
 ): ResponsesRequestBody {
-  const input: ResponsesInputItem[] = [];
-  const body: ResponsesRequestBody = { model: ctx.model, store: false, stream: true, input };
-  if (ctx.instructionsMode === "developer") {
-    if (ctx.instructions !== "") {
-      input.push({
-        type: "message",
-        role: "developer",
-        content: [{ type: "input_text", text: ctx.instructions }],
-      });
-    }
-  } else {
-    body.instructions = ctx.instructions;
-  }
-  for (const item of toResponsesInput(req.messages)) input.push(item);
+  const body = baseResponsesBody(ctx);
+  for (const item of toResponsesInput(req.messages)) body.input.push(item);
 
   if (req.tools && req.tools.length > 0) {
     body.tools = toResponsesTools(req.tools);
