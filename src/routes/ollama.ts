@@ -13,7 +13,7 @@ import { linkedAbort, textStream } from "../http/text-stream.ts";
 import type { ChatCompletionRequest } from "../openai/chat-request-schema.ts";
 import { deriveConversationKey, outputLimitsOf, toResponsesRequest } from "../openai/to-responses-request.ts";
 import { listModelIds } from "./models.ts";
-import { turnError } from "./openai-chat.ts";
+import { okOrThrow } from "./openai-chat.ts";
 import { lowestEffort, matchCodexModel, type CodexModelMatch } from "../ollama/codex-models.ts";
 import {
   parseOllamaChatRequest,
@@ -131,11 +131,7 @@ async function ollamaChat(c: Context, relay: Relay): Promise<Response> {
       turn.headers,
     );
   }
-  const collected = await collectTimedTurn(turn.parts, clock);
-  if (collected.error) {
-    abort.abort();
-    throw turnError(collected.error);
-  }
+  const collected = okOrThrow(await collectTimedTurn(turn.parts, clock), abort);
   return jsonResponse(buildChatResponse(collected, options), turn.headers);
 }
 
@@ -159,11 +155,7 @@ async function ollamaGenerate(c: Context, relay: Relay): Promise<Response> {
       turn.headers,
     );
   }
-  const collected = await collectTimedTurn(turn.parts, clock);
-  if (collected.error) {
-    abort.abort();
-    throw turnError(collected.error);
-  }
+  const collected = okOrThrow(await collectTimedTurn(turn.parts, clock), abort);
   return jsonResponse(buildGenerateResponse(collected, options), turn.headers);
 }
 

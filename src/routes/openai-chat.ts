@@ -91,17 +91,25 @@ export async function chatCompletions(c: Context, relay: Relay): Promise<Respons
     });
   }
 
-  const result = await collectTurn(turn.parts);
-  if (result.error) {
-    abort.abort();
-    throw turnError(result.error);
-  }
+  const result = okOrThrow(await collectTurn(turn.parts), abort);
   const completion = buildChatCompletion(result, { id, model: req.model, created, compat });
   return new Response(JSON.stringify(completion), {
     status: 200,
     headers: { "content-type": "application/json", ...turn.headers },
   });
 }
+
+/**
+ * For non-stream answers: a collected turn that failed aborts the backend request and becomes an HTTP error;
+ * otherwise it is returned as is.
+ */
+export function okOrThrow<T extends { error?: TurnFailure }>(result: T, abort: AbortController): T {
+  if (!result.error) return result;
+  abort.abort();
+  throw turnError(result.error);
+}
+
+type TurnFailure = { message: string; code?: string; errorType?: string };
 
 /** A turn that failed after the backend accepted it (response.failed, broken stream) — for non-stream answers. */
 export function turnError(error: { message: string; code?: string; errorType?: string }): RelayError {

@@ -11,7 +11,7 @@ import { parseCompletionRequest, toCompletionResponsesBody } from "../openai/com
 import { CompletionStreamTranslator, serializeCompletionChunk } from "../openai/completions-stream.ts";
 import { buildTextCompletion } from "../openai/completions-builder.ts";
 import { hashToUuid } from "../openai/to-responses-request.ts";
-import { SSE_HEADERS, turnError } from "./openai-chat.ts";
+import { SSE_HEADERS, okOrThrow } from "./openai-chat.ts";
 import { prepareModel } from "./prepare-model.ts";
 
 export async function completions(c: Context, relay: Relay): Promise<Response> {
@@ -62,11 +62,7 @@ export async function completions(c: Context, relay: Relay): Promise<Response> {
     });
   }
 
-  const result = await collectTurn(turn.parts);
-  if (result.error) {
-    abort.abort();
-    throw turnError(result.error);
-  }
+  const result = okOrThrow(await collectTurn(turn.parts), abort);
   const completion = buildTextCompletion(result, { id, model: req.model, created });
   return new Response(JSON.stringify(completion), {
     status: 200,
