@@ -9,11 +9,12 @@ import { RelayError } from "../core/errors.ts";
 import { startTurn } from "../core/turn.ts";
 import type { StreamPart } from "../core/stream-parts.ts";
 import { readJsonBody } from "../http/read-json.ts";
-import { linkedAbort, textStream } from "../http/text-stream.ts";
+import { linkedAbort } from "../http/text-stream.ts";
 import type { ChatCompletionRequest } from "../openai/chat-request-schema.ts";
 import { deriveConversationKey, outputLimitsOf, toResponsesRequest } from "../openai/to-responses-request.ts";
 import { listModelIds } from "./models.ts";
 import { okOrThrow } from "./openai-chat.ts";
+import { jsonResponse, ndjsonResponse } from "../http/responses.ts";
 import { lowestEffort, matchCodexModel, type CodexModelMatch } from "../ollama/codex-models.ts";
 import {
   parseOllamaChatRequest,
@@ -38,15 +39,6 @@ import { TurnClock } from "../ollama/turn-clock.ts";
 import { OLLAMA_COMPAT_VERSION, showResponse, tagModel } from "../ollama/model-info.ts";
 import { canonicalOllamaName, ollamaUpstreamOf } from "../ollama/ollama-proxy.ts";
 import type { OllamaTagModel } from "../ollama/ollama-types.ts";
-
-const NDJSON_HEADERS = {
-  "content-type": "application/x-ndjson",
-  "cache-control": "no-cache",
-  "x-accel-buffering": "no",
-  // As on the SSE routes: tells @hono/node-server this is a stream, so it sends the headers at once.
-  "transfer-encoding": "chunked",
-};
-const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
 
 export function registerOllamaRoutes(app: Hono, relay: Relay): void {
   app.post("/api/chat", (c) => ollamaChat(c, relay));
@@ -185,18 +177,6 @@ async function* ndjsonLines(
     return;
   }
   for (const o of translator.end()) yield JSON.stringify(o) + "\n";
-}
-
-function ndjsonResponse(
-  lines: AsyncIterable<string>,
-  abort: AbortController,
-  headers: Record<string, string>,
-): Response {
-  return new Response(textStream(lines, abort), { status: 200, headers: { ...NDJSON_HEADERS, ...headers } });
-}
-
-function jsonResponse(body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status: 200, headers: { ...JSON_HEADERS, ...headers } });
 }
 
 // ── models ───────────────────────────────────────────────────────────────────

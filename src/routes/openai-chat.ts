@@ -8,7 +8,8 @@ import { RelayError, invalidRequest } from "../core/errors.ts";
 import { startTurn } from "../core/turn.ts";
 import { collectTurn } from "../core/collect-turn.ts";
 import { readJsonBody } from "../http/read-json.ts";
-import { linkedAbort, textStream } from "../http/text-stream.ts";
+import { linkedAbort } from "../http/text-stream.ts";
+import { jsonResponse, sseResponse } from "../http/responses.ts";
 import { parseChatRequest } from "../openai/chat-request-schema.ts";
 import { deriveConversationKey, outputLimitsOf, toResponsesRequest } from "../openai/to-responses-request.ts";
 import { ChatStreamTranslator, serializeChunk } from "../openai/chat-stream-translator.ts";
@@ -16,17 +17,6 @@ import { buildChatCompletion } from "../openai/chat-completion-builder.ts";
 import { compatForFormat } from "../openai/reasoning-renderer.ts";
 import { forwardToOllama, isOllamaModel } from "../ollama/ollama-proxy.ts";
 import { prepareModel } from "./prepare-model.ts";
-
-export const SSE_HEADERS = {
-  "content-type": "text/event-stream; charset=utf-8",
-  "cache-control": "no-cache",
-  connection: "keep-alive",
-  "x-accel-buffering": "no",
-  // Says "a stream" to @hono/node-server, which otherwise first tries to read the whole body to give it a
-  // Content-Length and, when the second chunk is not there yet, waits a timer tick (≥ 1 ms) before sending the
-  // headers. Hono's own streamSSE() sets it too; HTTP/1.1 streams are chunked anyway.
-  "transfer-encoding": "chunked",
-};
 
 export function pickCompat(c: Context, requested: unknown, fallback: ReasoningCompat): ReasoningCompat {
   const value = requested ?? c.req.header("x-reasoning-compat");
@@ -85,18 +75,12 @@ export async function chatCompletions(c: Context, relay: Relay): Promise<Respons
       }
       yield "data: [DONE]\n\n";
     }
-    return new Response(textStream(frames(), abort), {
-      status: 200,
-      headers: { ...SSE_HEADERS, ...turn.headers },
-    });
+    return sseResponse(frames(), abort, turn.headers);
   }
 
   const result = okOrThrow(await collectTurn(turn.parts), abort);
   const completion = buildChatCompletion(result, { id, model: req.model, created, compat });
-  return new Response(JSON.stringify(completion), {
-    status: 200,
-    headers: { "content-type": "application/json", ...turn.headers },
-  });
+  return jsonResponse(completion, turn.headers);
 }
 
 /**

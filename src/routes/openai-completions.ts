@@ -6,12 +6,13 @@ import type { Relay } from "../relay.ts";
 import { startTurn } from "../core/turn.ts";
 import { collectTurn } from "../core/collect-turn.ts";
 import { readJsonBody } from "../http/read-json.ts";
-import { linkedAbort, textStream } from "../http/text-stream.ts";
+import { linkedAbort } from "../http/text-stream.ts";
 import { parseCompletionRequest, toCompletionResponsesBody } from "../openai/completions-request.ts";
 import { CompletionStreamTranslator, serializeCompletionChunk } from "../openai/completions-stream.ts";
 import { buildTextCompletion } from "../openai/completions-builder.ts";
 import { hashToUuid } from "../openai/to-responses-request.ts";
-import { SSE_HEADERS, okOrThrow } from "./openai-chat.ts";
+import { okOrThrow } from "./openai-chat.ts";
+import { jsonResponse, sseResponse } from "../http/responses.ts";
 import { prepareModel } from "./prepare-model.ts";
 
 export async function completions(c: Context, relay: Relay): Promise<Response> {
@@ -56,16 +57,10 @@ export async function completions(c: Context, relay: Relay): Promise<Response> {
       }
       yield "data: [DONE]\n\n";
     }
-    return new Response(textStream(frames(), abort), {
-      status: 200,
-      headers: { ...SSE_HEADERS, ...turn.headers },
-    });
+    return sseResponse(frames(), abort, turn.headers);
   }
 
   const result = okOrThrow(await collectTurn(turn.parts), abort);
   const completion = buildTextCompletion(result, { id, model: req.model, created });
-  return new Response(JSON.stringify(completion), {
-    status: 200,
-    headers: { "content-type": "application/json", ...turn.headers },
-  });
+  return jsonResponse(completion, turn.headers);
 }

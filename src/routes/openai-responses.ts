@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import type { Relay } from "../relay.ts";
 import { RelayError, invalidRequest } from "../core/errors.ts";
 import { readJsonBody } from "../http/read-json.ts";
-import { linkedAbort, textStream } from "../http/text-stream.ts";
+import { linkedAbort } from "../http/text-stream.ts";
 import { hashToUuid } from "../openai/to-responses-request.ts";
 import { STREAM_INCOMPLETE_MESSAGE } from "../responses/normalize-events.ts";
 import { deriveSessionKey, parseResponsesRequest, toUpstreamBody } from "../responses/request-body.ts";
@@ -19,7 +19,8 @@ import {
 import { ResponseCache, type PreviousResponse } from "../responses/response-cache.ts";
 import { formatSseEvent, isCodexClient, isCodexOnlyEvent } from "../responses/sse-events.ts";
 import type { JsonObject, ResponsesInputItem, UpstreamEvent } from "../responses/types.ts";
-import { SSE_HEADERS, turnError } from "./openai-chat.ts";
+import { turnError } from "./openai-chat.ts";
+import { jsonResponse, sseResponse } from "../http/responses.ts";
 import { prepareModel } from "./prepare-model.ts";
 
 /** One cache per relay (tests run several relays in one process; a Worker isolate has its own). */
@@ -95,18 +96,12 @@ export async function responses(c: Context, relay: Relay): Promise<Response> {
   if (req.stream) {
     const codexClient = isCodexClient((name) => c.req.header(name));
     const frames = streamFrames(reply.events, aggregator, codexClient, remember);
-    return new Response(textStream(frames, abort), {
-      status: 200,
-      headers: { ...SSE_HEADERS, ...reply.headers },
-    });
+    return sseResponse(frames, abort, reply.headers);
   }
 
   const response = await aggregate(reply.events, aggregator);
   remember();
-  return new Response(JSON.stringify(response), {
-    status: 200,
-    headers: { "content-type": "application/json", ...reply.headers },
-  });
+  return jsonResponse(response, reply.headers);
 }
 
 /** Re-emits the backend's events as they come, ending with exactly one terminal event. */
