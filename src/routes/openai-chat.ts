@@ -12,7 +12,7 @@ import { linkedAbort } from "../http/text-stream.ts";
 import { jsonResponse, sseResponse } from "../http/responses.ts";
 import { parseChatRequest } from "../openai/chat-request-schema.ts";
 import { deriveConversationKey, outputLimitsOf, toResponsesRequest } from "../openai/to-responses-request.ts";
-import { ChatStreamTranslator, serializeChunk } from "../openai/chat-stream-translator.ts";
+import { ChatStreamTranslator, DONE_LINE, serializeChunk } from "../openai/chat-stream-translator.ts";
 import { buildChatCompletion } from "../openai/chat-completion-builder.ts";
 import { compatForFormat } from "../openai/reasoning-renderer.ts";
 import { forwardToOllama, isOllamaModel } from "../ollama/ollama-proxy.ts";
@@ -73,7 +73,7 @@ export async function chatCompletions(c: Context, relay: Relay): Promise<Respons
       for await (const part of turn.parts) {
         for (const out of translator.push(part)) yield serializeChunk(out);
       }
-      yield "data: [DONE]\n\n";
+      yield DONE_LINE;
     }
     return sseResponse(frames(), abort, turn.headers);
   }

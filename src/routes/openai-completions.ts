@@ -11,6 +11,7 @@ import { parseCompletionRequest, toCompletionResponsesBody } from "../openai/com
 import { CompletionStreamTranslator, serializeCompletionChunk } from "../openai/completions-stream.ts";
 import { buildTextCompletion } from "../openai/completions-builder.ts";
 import { hashToUuid } from "../openai/to-responses-request.ts";
+import { DONE_LINE } from "../openai/chat-stream-translator.ts";
 import { okOrThrow } from "./openai-chat.ts";
 import { jsonResponse, sseResponse } from "../http/responses.ts";
 import { prepareModel } from "./prepare-model.ts";
@@ -55,7 +56,7 @@ export async function completions(c: Context, relay: Relay): Promise<Response> {
       for await (const part of turn.parts) {
         for (const out of translator.push(part)) yield serializeCompletionChunk(out);
       }
-      yield "data: [DONE]\n\n";
+      yield DONE_LINE;
     }
     return sseResponse(frames(), abort, turn.headers);
   }
