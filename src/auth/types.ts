@@ -39,6 +39,17 @@ export interface TokenStore {
   withRefreshLock<T>(fn: (current: AuthDocument | null) => Promise<T>): Promise<T>;
 }
 
+/**
+ * Every store is keyed by account: a TokenStore instance holds the document of one account, and a runtime builds
+ * one per account through its factory (file: one auth.json per account; Redis/KV/Durable Object: one key or
+ * object per account). The single sign-in of the default set-up uses DEFAULT_ACCOUNT_KEY; the account pool uses
+ * one key per account, so the load / compare-and-set / refresh-lock contract above never changes shape.
+ */
+export type TokenStoreFactory = (accountKey: string) => TokenStore;
+
+/** The account key of the single sign-in (the relay's own login, auth.json, OPENAI_CODEX_AUTH). */
+export const DEFAULT_ACCOUNT_KEY = "default";
+
 /** What an upstream request needs. */
 export interface Credentials {
   accessToken: string;
