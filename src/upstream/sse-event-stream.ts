@@ -1,0 +1,77 @@
+// Reads an SSE response body into parsed backend events. One timer per stream watches for stalls (re-armed lazily,
+// not per chunk). When the consumer stops early, or the stream ends, the backend request is aborted.
+
+import type { UpstreamEvent } from "../responses/types.ts";
+import { SseParser } from "./sse-parser.ts";
+import {
+  brokenMidStream,
+  clientGone,
+  IdleTimeout,
+  idleTimeoutError,
+  STOPPED_READING,
+} from "./stream-errors.ts";
+
+export async function* readSseEvents(
+  body: ReadableStream<Uint8Array>,
+  controller: AbortController,
+  idleMs: number,
+  clientSignal?: AbortSignal,
+): AsyncGenerator<UpstreamEvent> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const parser = new SseParser();
+  let lastActivity = Date.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (ms: number) => {
+    timer = setTimeout(() => {
+      const idle = Date.now() - lastActivity;
+      if (idle >= idleMs) controller.abort(new IdleTimeout());
+      else arm(idleMs - idle);
+    }, ms);
+  };
+  arm(idleMs);
+  let finished = false;
+  try {
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        if (controller.signal.reason instanceof IdleTimeout) throw idleTimeoutError(idleMs);
+        if (clientSignal?.aborted) throw clientGone();
+        throw brokenMidStream(err);
+      }
+      if (chunk.done) {
+        finished = true;
+        return;
+      }
+      lastActivity = Date.now();
+      const messages = parser.push(decoder.decode(chunk.value, { stream: true }));
+      for (const m of messages) {
+        if (m.data === "[DONE]") continue;
+        const event = parseEvent(m.data);
+        if (event) yield event;
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+    if (!finished) {
+      controller.abort(STOPPED_READING);
+      reader.cancel().catch(() => {});
+    }
+  }
+}
+
+/** One event's JSON; like Codex, unparseable data and objects without a `type` are skipped (null). */
+export function parseEvent(data: string): UpstreamEvent | null {
+  let event: unknown;
+  try {
+    event = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (event && typeof event === "object" && typeof (event as UpstreamEvent).type === "string") {
+    return event as UpstreamEvent;
+  }
+  return null;
+}

@@ -1,0 +1,39 @@
+// The contract between the backend client (codex-client.ts: headers, credentials, retries, error mapping) and a
+// transport that carries one attempt of a turn to the backend (HTTP/SSE today; WebSocket beside it). A transport
+// either hands back the backend's event stream, or the backend's refusal (status, body, headers) for the client to
+// map; it throws when the backend could not be reached at all.
+
+import type { UpstreamEvent } from "../responses/types.ts";
+
+export interface TransportAttempt {
+  /** Identity and auth headers the client built (authorization, account, originator, session-id, …). */
+  headers: Record<string, string>;
+  /** The Responses body, serialised once per turn. */
+  payload: string;
+  /** Aborts this attempt: the client's signal and the idle timeout both abort it. */
+  controller: AbortController;
+  /** UPSTREAM_IDLE_TIMEOUT_MS: longest silence while streaming. */
+  idleMs: number;
+  /** The client's own signal, to tell "the client went away" from other aborts. */
+  clientSignal?: AbortSignal;
+}
+
+export type TransportOutcome =
+  | {
+      ok: true;
+      headers: Headers;
+      /** The backend's events. Breaking out of the loop ends the backend request. */
+      events: AsyncIterable<UpstreamEvent>;
+    }
+  | {
+      ok: false;
+      status: number;
+      /** The error body as the backend sent it. */
+      text: string;
+      headers: Headers;
+    };
+
+export interface UpstreamTransport {
+  /** Sends one attempt. Throws when the backend cannot be reached (the client may retry). */
+  send(attempt: TransportAttempt): Promise<TransportOutcome>;
+}
