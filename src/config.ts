@@ -31,6 +31,8 @@ export interface Config {
   codexHome: string | null;
   tokenStore: "file" | "memory" | "redis";
   redisUrl: string | null;
+  /** TOKEN_ENCRYPTION_KEY as given (base64); auth/token-encryption.ts checks and imports it. */
+  tokenEncryptionKey: string | null;
   ollamaApiUrl: string | null;
   reasoningEffort: ReasoningEffort;
   reasoningSummary: ReasoningSummary;
@@ -216,6 +218,7 @@ export function loadConfig(env: Env): Config {
     codexHome: str(env, "CODEX_HOME"),
     tokenStore: oneOf(env, "TOKEN_STORE", ["file", "memory", "redis"] as const, defaultStore),
     redisUrl: str(env, "REDIS_URL"),
+    tokenEncryptionKey: str(env, "TOKEN_ENCRYPTION_KEY"),
     ollamaApiUrl: url(env, "OLLAMA_API_URL", null),
     reasoningEffort: oneOf(env, "REASONING_EFFORT", REASONING_EFFORTS, "medium"),
     reasoningSummary: oneOf(env, "REASONING_SUMMARY", REASONING_SUMMARIES, "auto", {
