@@ -13,7 +13,7 @@ import { responses, responsesWebSocket } from "./routes/openai-responses.ts";
 import { getModel, listModels } from "./routes/models.ts";
 import { health, serviceInfo } from "./routes/service.ts";
 import { registerOllamaRoutes } from "./routes/ollama.ts";
-import { mergeOllamaModels } from "./ollama/ollama-proxy.ts";
+import { mergeOllamaModels } from "./models/merge-ollama-models.ts";
 
 const PROTECTED = ["/v1/", "/api/", "/debug/"];
 

@@ -15,7 +15,8 @@ import { deriveConversationKey, outputLimitsOf, toResponsesRequest } from "../op
 import { listModelIds } from "./models.ts";
 import { okOrThrow } from "./openai-chat.ts";
 import { jsonResponse, ndjsonResponse } from "../http/responses.ts";
-import { lowestEffort, matchCodexModel, type CodexModelMatch } from "../ollama/codex-models.ts";
+import { modelBackendOf, type CodexModelMatch } from "../models/model-backend.ts";
+import { lowestEffort } from "../models/lowest-effort.ts";
 import {
   parseOllamaChatRequest,
   parseOllamaGenerateRequest,
@@ -37,7 +38,7 @@ import {
 } from "../ollama/response-builders.ts";
 import { TurnClock } from "../ollama/turn-clock.ts";
 import { OLLAMA_COMPAT_VERSION, showResponse, tagModel } from "../ollama/model-info.ts";
-import { canonicalOllamaName, ollamaUpstreamOf } from "../ollama/ollama-proxy.ts";
+import { canonicalOllamaName, ollamaUpstreamOf } from "../upstream/ollama-upstream.ts";
 import type { OllamaTagModel } from "../ollama/ollama-types.ts";
 
 export function registerOllamaRoutes(app: Hono, relay: Relay): void {
@@ -73,13 +74,12 @@ async function route(
 ): Promise<{ match: CodexModelMatch | null; forwarded: Response | null }> {
   const model = modelField(json);
   if (model === undefined) return { match: null, forwarded: null };
-  const match = await matchCodexModel(relay, model);
-  if (match.known) return { match, forwarded: null };
-  const upstream = ollamaUpstreamOf(relay);
-  if (upstream && (await upstream.has(model))) {
-    return { match, forwarded: await upstream.forward(path, JSON.stringify(json), c.req.raw.signal) };
+  const backend = await modelBackendOf(relay, model);
+  if (backend.kind === "ollama") {
+    const forwarded = await backend.ollama.forward(path, JSON.stringify(json), c.req.raw.signal);
+    return { match: backend.match, forwarded };
   }
-  return { match, forwarded: null };
+  return { match: backend.match, forwarded: null };
 }
 
 async function runTurn(c: Context, relay: Relay, chatReq: ChatCompletionRequest, match: CodexModelMatch) {

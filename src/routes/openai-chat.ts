@@ -15,7 +15,8 @@ import { deriveConversationKey, outputLimitsOf, toResponsesRequest } from "../op
 import { ChatStreamTranslator, DONE_LINE, serializeChunk } from "../openai/chat-stream-translator.ts";
 import { buildChatCompletion } from "../openai/chat-completion-builder.ts";
 import { compatForFormat } from "../openai/reasoning-renderer.ts";
-import { forwardToOllama, isOllamaModel } from "../ollama/ollama-proxy.ts";
+import { forwardToOllama } from "../upstream/ollama-upstream.ts";
+import { isOllamaModel } from "../models/model-backend.ts";
 import { prepareModel } from "./prepare-model.ts";
 
 export function pickCompat(c: Context, requested: unknown, fallback: ReasoningCompat): ReasoningCompat {

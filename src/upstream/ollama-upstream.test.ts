@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../core/logger.ts";
 import { RelayError } from "../core/errors.ts";
-import { canonicalOllamaName, createOllamaUpstream } from "./ollama-proxy.ts";
+import { canonicalOllamaName, createOllamaUpstream } from "./ollama-upstream.ts";
 
 const TAGS = {
   models: [

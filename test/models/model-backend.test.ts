@@ -1,12 +1,15 @@
-// OLLAMA_API_URL against a small fake Ollama on loopback: its models merged into /api/tags (and /v1/models through
+// Which backend serves a model (src/models/model-backend.ts), with OLLAMA_API_URL against a small fake Ollama on
+// loopback: its models merged into /api/tags (and /v1/models through
 // mergeOllamaModels), its chats forwarded with the stream kept, Codex names still served by the relay; unset,
 // nothing is contacted.
 
 import { Ollama } from "ollama";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestRelay, type TestRelay } from "../helpers/relay.ts";
-import { FAKE_OLLAMA_MODEL, startFakeOllama, type FakeOllama } from "./fake-ollama.ts";
-import { forwardToOllama, isOllamaModel, mergeOllamaModels } from "../../src/ollama/ollama-proxy.ts";
+import { FAKE_OLLAMA_MODEL, startFakeOllama, type FakeOllama } from "../ollama/fake-ollama.ts";
+import { forwardToOllama } from "../../src/upstream/ollama-upstream.ts";
+import { isOllamaModel, modelBackendOf } from "../../src/models/model-backend.ts";
+import { mergeOllamaModels } from "../../src/models/merge-ollama-models.ts";
 import { listModels } from "../../src/routes/models.ts";
 
 let local: FakeOllama;
@@ -83,6 +86,9 @@ describe("OLLAMA_API_URL", () => {
     expect(await isOllamaModel(relay, "llama3.2:latest")).toBe(true);
     expect(await isOllamaModel(relay, "gpt-5.5")).toBe(false);
     expect(await isOllamaModel(relay, "unknown")).toBe(false);
+    expect((await modelBackendOf(relay, "llama3.2")).kind).toBe("ollama");
+    expect((await modelBackendOf(relay, "gpt-5.5-high")).kind).toBe("codex");
+    expect((await modelBackendOf(relay, "mistral")).kind).toBe("unknown");
     const merged = await mergeOllamaModels(relay, await listModels(relay));
     expect(merged.data.at(-1)).toMatchObject({ id: FAKE_OLLAMA_MODEL, object: "model", owned_by: "ollama" });
     const res = await forwardToOllama(relay, "/v1/chat/completions", { model: "llama3.2", messages: [] });

@@ -1,6 +1,6 @@
-// OLLAMA_API_URL: codex-relay in front of a real Ollama. That Ollama's models are listed beside the Codex models
-// (/api/tags, /v1/models) and requests for them are forwarded to it with the reply body streamed through untouched.
-// Unset: every function here returns at once and nothing is contacted.
+// OLLAMA_API_URL: the client of a real Ollama that codex-relay sits in front of. Its model list (cached) tells
+// src/models/model-backend.ts which names it serves; requests for them are forwarded to it with the reply body
+// streamed through untouched. Unset: every function here returns at once and nothing is contacted.
 //
 // The remote model list is cached briefly: routing a request needs it, and asking Ollama on every request would
 // add a round trip to each of them.
@@ -8,9 +8,7 @@
 import type { Relay } from "../relay.ts";
 import type { Logger } from "../core/logger.ts";
 import { RelayError } from "../core/errors.ts";
-import type { OpenAIModel } from "../routes/models.ts";
-import type { OllamaRunningModel, OllamaTagModel } from "./ollama-types.ts";
-import { matchCodexModel } from "./codex-models.ts";
+import type { OllamaRunningModel, OllamaTagModel } from "../ollama/ollama-types.ts";
 
 export interface OllamaUpstreamOptions {
   baseUrl: string;
@@ -173,18 +171,6 @@ export function ollamaUpstreamOf(relay: Relay): OllamaUpstream | null {
 }
 
 /**
- * Whether a request for `model` goes to the Ollama server: OLLAMA_API_URL is set, the name is not a Codex model
- * (those win a clash) and that Ollama has it. For the OpenAI routes (/v1/chat/completions); false at once when
- * OLLAMA_API_URL is unset.
- */
-export async function isOllamaModel(relay: Relay, model: string): Promise<boolean> {
-  const upstream = ollamaUpstreamOf(relay);
-  if (!upstream) return false;
-  if ((await matchCodexModel(relay, model)).known) return false;
-  return upstream.has(model);
-}
-
-/**
  * Forwards a request body to the Ollama server (`path` such as "/api/chat" or "/v1/chat/completions") and returns
  * its reply as is, streamed. `body` is the client's JSON (a string, or the parsed value).
  */
@@ -198,28 +184,4 @@ export async function forwardToOllama(
   if (!upstream)
     throw new RelayError(404, "No Ollama server is configured (OLLAMA_API_URL).", { code: "not_found" });
   return upstream.forward(path, typeof body === "string" ? body : JSON.stringify(body), signal);
-}
-
-/** /v1/models with the Ollama server's models appended (Codex names win a clash). Unchanged when unset. */
-export async function mergeOllamaModels<L extends { data: OpenAIModel[] }>(
-  relay: Relay,
-  list: L,
-): Promise<L> {
-  const upstream = ollamaUpstreamOf(relay);
-  if (!upstream) return list;
-  const remote = await upstream.models();
-  if (remote.length === 0) return list;
-  const seen = new Set(list.data.map((m) => canonicalOllamaName(m.id)));
-  const extra: OpenAIModel[] = [];
-  for (const m of remote) {
-    if (seen.has(canonicalOllamaName(m.name))) continue;
-    const created = Date.parse(m.modified_at);
-    extra.push({
-      id: m.name,
-      object: "model",
-      created: Number.isFinite(created) ? Math.floor(created / 1000) : Math.floor(relay.startedAt / 1000),
-      owned_by: "ollama",
-    });
-  }
-  return { ...list, data: [...list.data, ...extra] };
 }
