@@ -1,6 +1,6 @@
 // The HTTP app, built by a factory so every runtime (Node, Workers, tests) wires the same routes to its own Relay.
 
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
 import { bodyLimit } from "hono/body-limit";
 import type { Relay } from "./relay.ts";
@@ -47,8 +47,15 @@ export function createApp(relay: Relay): Hono {
     }),
   );
 
-  if (config.apiKey !== null) {
-    const keyMatches = keyVerifier(config.apiKey);
+  const keyMatches = config.apiKey === null ? null : keyVerifier(config.apiKey);
+  /** Whether the caller may see details on the open routes: no key is set, or it sent the right one. */
+  const maySee = (c: Context): boolean => {
+    if (keyMatches === null) return true;
+    const presented = presentedKey({ get: (n) => c.req.header(n) });
+    return presented !== null && keyMatches(presented);
+  };
+
+  if (keyMatches !== null) {
     app.use("*", async (c, next) => {
       if (!PROTECTED.some((p) => c.req.path.startsWith(p)) || c.req.method === "OPTIONS") return next();
       const presented = presentedKey({ get: (n) => c.req.header(n) });
@@ -120,7 +127,11 @@ export function createApp(relay: Relay): Hono {
   }
 
   app.get("/", (c) => c.json(serviceInfo(relay)));
-  app.get("/health", async (c) => c.json(await health(relay)));
+  // 200 only when a request could be served now; 503 with the same body and a reason otherwise (curl -f, Docker).
+  app.get("/health", async (c) => {
+    const { ok, body } = await health(relay, maySee(c));
+    return c.json(body, ok ? 200 : 503, { "cache-control": "no-store" });
+  });
 
   app.post("/v1/chat/completions", (c) => chatCompletions(c, relay));
   app.post("/v1/completions", (c) => completions(c, relay));

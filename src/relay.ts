@@ -9,6 +9,7 @@ import { createTokenManager, type TokenManager } from "./auth/token-manager.ts";
 import { createCodexClient, type CodexClient } from "./upstream/codex-client.ts";
 import { RateLimitTracker } from "./upstream/rate-limits.ts";
 import { createModelCatalog, type ModelCatalog } from "./models/catalog.ts";
+import { UpstreamHealth, observeFetch } from "./observe/upstream-health.ts";
 
 export interface Relay {
   config: Config;
@@ -17,6 +18,8 @@ export interface Relay {
   upstream: CodexClient;
   catalog: ModelCatalog;
   rateLimits: RateLimitTracker;
+  /** What the backend said lately (/health, the status page). */
+  upstreamHealth: UpstreamHealth;
   startedAt: number;
 }
 
@@ -39,12 +42,14 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
     seedLoader: options.seedLoader,
   });
   const rateLimits = new RateLimitTracker();
+  const upstreamHealth = new UpstreamHealth();
+  const baseFetch: typeof fetch = options.fetch ?? ((input, init) => fetch(input, init));
   const upstream = createCodexClient({
     config,
     credentials: tokens,
     rateLimits,
     logger: options.logger,
-    fetch: options.fetch,
+    fetch: observeFetch(baseFetch, upstreamHealth),
     installationId: options.installationId ?? crypto.randomUUID(),
     retryBaseMs: options.retryBaseMs,
   });
@@ -54,5 +59,14 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
     logger: options.logger,
     fetch: options.fetch,
   });
-  return { config, logger: options.logger, tokens, upstream, catalog, rateLimits, startedAt: Date.now() };
+  return {
+    config,
+    logger: options.logger,
+    tokens,
+    upstream,
+    catalog,
+    rateLimits,
+    upstreamHealth,
+    startedAt: Date.now(),
+  };
 }

@@ -1,8 +1,10 @@
 // GET /, GET /health, POST /debug/auth, POST /debug/refresh. None of them shows a secret: token state comes from
-// TokenManager.status(), which carries at most a fingerprint.
+// TokenManager.status(), which carries at most a fingerprint. With OPENAI_API_KEY set, the open routes (/ and
+// /health) show a caller without the key only what a stranger may see: whether the relay is up, and why not.
 
 import type { Relay } from "../relay.ts";
 import { RELAY_VERSION } from "../upstream/codex-client.ts";
+import { assessReadiness } from "../observe/readiness.ts";
 
 export function serviceInfo(relay: Relay) {
   return {
@@ -31,15 +33,33 @@ export function serviceInfo(relay: Relay) {
   };
 }
 
-export async function health(relay: Relay) {
+/** /health's body and whether the relay is ready. `detailed`: the caller may see the account (no key set, or it sent the key). */
+export async function health(relay: Relay, detailed: boolean) {
   const tokens = await relay.tokens.loadStatus();
-  const needsSignIn = tokens.lastError?.needsSignIn === true || tokens.source === "none";
+  const upstream = relay.upstreamHealth.snapshot();
+  const readiness = assessReadiness({ accounts: [tokens], upstream });
+  const verdict = {
+    status: readiness.ok ? "ok" : readiness.reason!,
+    ok: readiness.ok,
+    reason: readiness.reason,
+    message: readiness.message,
+  };
+  // A stranger (OPENAI_API_KEY set, no key sent) learns only whether the relay is up, and why not.
+  if (!detailed) return { ok: readiness.ok, body: verdict };
   return {
-    status: needsSignIn ? "sign_in_required" : "ok",
-    version: RELAY_VERSION,
-    uptime_seconds: Math.round((Date.now() - relay.startedAt) / 1000),
-    tokens,
-    rate_limits: relay.rateLimits.latest,
-    models_source: relay.catalog.source,
+    ok: readiness.ok,
+    body: {
+      ...verdict,
+      version: RELAY_VERSION,
+      uptime_seconds: Math.round((Date.now() - relay.startedAt) / 1000),
+      tokens,
+      rate_limits: relay.rateLimits.latest,
+      upstream: {
+        last_success_at: upstream.lastSuccessAt,
+        last_error: upstream.lastError,
+        consecutive_failures: upstream.consecutiveFailures,
+      },
+      models_source: relay.catalog.source,
+    },
   };
 }

@@ -126,7 +126,7 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
       if (options.signal?.aborted) throw clientGone();
       if (outcome.status === 401 && !refreshedAfter401) {
         refreshedAfter401 = true;
-        logger.info({ status: 401 }, "backend rejected the access token; refreshing and retrying once");
+        logger.info({ status: 401 }, "backend rejected the access token (401)");
         creds = await deps.credentials.handleUnauthorized(creds);
         attempt--; // the auth retry does not use up the 5xx retry budget
         continue;
