@@ -56,4 +56,28 @@ describe("loadConfig", () => {
     });
     expect(c.tokenStore).toBe("memory");
   });
+  it("OAuth issuer and usage endpoint: derived defaults, CHATGPT_OAUTH_TOKEN_URL overrides the token URL alone", () => {
+    const d = loadConfig({});
+    expect(d.oauthIssuer).toBe("https://auth.openai.com");
+    expect(d.oauthTokenUrl).toBe("https://auth.openai.com/oauth/token");
+    expect(d.usageUrl).toBe("https://chatgpt.com/backend-api/wham/usage");
+    expect(d.relayHome).toBeNull();
+    const c = loadConfig({
+      CHATGPT_OAUTH_ISSUER: "http://127.0.0.1:9/",
+      CHATGPT_RESPONSES_URL: "http://127.0.0.1:8/backend-api/codex/responses",
+      CODEX_RELAY_HOME: "/srv/relay",
+    });
+    expect(c.oauthIssuer).toBe("http://127.0.0.1:9");
+    expect(c.oauthTokenUrl).toBe("http://127.0.0.1:9/oauth/token");
+    expect(c.usageUrl).toBe("http://127.0.0.1:8/backend-api/wham/usage");
+    expect(c.relayHome).toBe("/srv/relay");
+    const o = loadConfig({
+      CHATGPT_OAUTH_ISSUER: "http://127.0.0.1:9",
+      CHATGPT_OAUTH_TOKEN_URL: "http://127.0.0.1:7/token",
+      CHATGPT_USAGE_URL: "http://127.0.0.1:6/usage",
+    });
+    expect(o.oauthTokenUrl).toBe("http://127.0.0.1:7/token");
+    expect(o.usageUrl).toBe("http://127.0.0.1:6/usage");
+    expect(() => loadConfig({ CHATGPT_OAUTH_ISSUER: "auth.openai.com" })).toThrow(/CHATGPT_OAUTH_ISSUER/);
+  });
 });

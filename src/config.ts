@@ -9,7 +9,8 @@ export const REASONING_COMPATS = ["think-tags", "reasoning_content", "o3", "lega
 export type ReasoningCompat = (typeof REASONING_COMPATS)[number];
 
 export const DEFAULT_RESPONSES_URL = "https://chatgpt.com/backend-api/codex/responses";
-export const DEFAULT_OAUTH_TOKEN_URL = "https://auth.openai.com/oauth/token";
+export const DEFAULT_OAUTH_ISSUER = "https://auth.openai.com";
+export const DEFAULT_OAUTH_TOKEN_URL = `${DEFAULT_OAUTH_ISSUER}/oauth/token`;
 export const DEFAULT_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann";
 /** The Codex CLI version the relay presents itself as (catalogue `client_version`, User-Agent). */
 export const CODEX_CLIENT_VERSION = "0.169.0";
@@ -27,8 +28,15 @@ export interface Config {
   responsesUrl: string;
   /** Derived from responsesUrl: the sibling `/models` endpoint. */
   modelsUrl: string;
+  /** The OAuth issuer's base URL (CHATGPT_OAUTH_ISSUER): authorize, device-code and revoke paths hang off it. */
+  oauthIssuer: string;
+  /** CHATGPT_OAUTH_TOKEN_URL, else `<issuer>/oauth/token`. */
   oauthTokenUrl: string;
+  /** The backend's usage endpoint (CHATGPT_USAGE_URL), by default derived from the backend's origin. */
+  usageUrl: string;
   codexHome: string | null;
+  /** The relay's own folder (CODEX_RELAY_HOME); null: `~/.codex-relay` (resolved by the Node runtime). */
+  relayHome: string | null;
   tokenStore: "file" | "memory" | "redis";
   redisUrl: string | null;
   /** TOKEN_ENCRYPTION_KEY as given (base64); auth/token-encryption.ts checks and imports it. */
@@ -183,6 +191,17 @@ function aliases(env: Env, name: string): Record<string, string> {
   return out;
 }
 
+/**
+ * The usage endpoint the Codex CLI reads (`codex-rs/backend-client`): `<base>/wham/usage` when the backend base
+ * is under `/backend-api`, else `<base>/api/codex/usage`.
+ */
+export function usageUrlFor(responsesUrl: string): string {
+  const u = new URL(responsesUrl);
+  const at = u.pathname.indexOf("/backend-api");
+  if (at >= 0) return `${u.origin}${u.pathname.slice(0, at)}/backend-api/wham/usage`;
+  return `${u.origin}/api/codex/usage`;
+}
+
 /** The catalogue endpoint that sits beside the responses endpoint. */
 export function modelsUrlFor(responsesUrl: string): string {
   return responsesUrl.replace(/\/responses$/, "") + "/models";
@@ -190,6 +209,7 @@ export function modelsUrlFor(responsesUrl: string): string {
 
 export function loadConfig(env: Env): Config {
   const responsesUrl = url(env, "CHATGPT_RESPONSES_URL", DEFAULT_RESPONSES_URL)!;
+  const oauthIssuer = url(env, "CHATGPT_OAUTH_ISSUER", DEFAULT_OAUTH_ISSUER)!;
   const codexAuthJson = str(env, "OPENAI_CODEX_AUTH");
   if (codexAuthJson !== null) {
     try {
@@ -214,8 +234,11 @@ export function loadConfig(env: Env): Config {
     clientId: str(env, "CHATGPT_LOCAL_CLIENT_ID") ?? DEFAULT_CLIENT_ID,
     responsesUrl,
     modelsUrl: modelsUrlFor(responsesUrl),
-    oauthTokenUrl: url(env, "CHATGPT_OAUTH_TOKEN_URL", DEFAULT_OAUTH_TOKEN_URL)!,
+    oauthIssuer,
+    oauthTokenUrl: url(env, "CHATGPT_OAUTH_TOKEN_URL", `${oauthIssuer}/oauth/token`)!,
+    usageUrl: url(env, "CHATGPT_USAGE_URL", usageUrlFor(responsesUrl))!,
     codexHome: str(env, "CODEX_HOME"),
+    relayHome: str(env, "CODEX_RELAY_HOME"),
     tokenStore: oneOf(env, "TOKEN_STORE", ["file", "memory", "redis"] as const, defaultStore),
     redisUrl: str(env, "REDIS_URL"),
     tokenEncryptionKey: str(env, "TOKEN_ENCRYPTION_KEY"),

@@ -125,7 +125,7 @@ export function createFileStore(path: string, options: FileStoreOptions = {}): F
   return { kind: "file", location: path, path, load, save, withRefreshLock };
 }
 
-async function writeAtomic(path: string, text: string): Promise<void> {
+export async function writeAtomic(path: string, text: string): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, `.auth.json.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);

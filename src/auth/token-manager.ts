@@ -76,10 +76,10 @@ interface Failure {
   error: RelayError;
 }
 
-const SIGN_IN_HINT = "Sign in again with `codex login` (or `npx codex-relay login`), then retry.";
+const SIGN_IN_HINT = "Sign in again with `codex-relay login`, then retry.";
 const STATIC_HINT =
   "CHATGPT_ACCESS_TOKEN is used as it is and never refreshed: set a new CHATGPT_ACCESS_TOKEN, or unset it to use " +
-  "the refreshable tokens of auth.json (`codex login`).";
+  "refreshable tokens (`codex-relay login`).";
 
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const { config, store } = options;
@@ -398,7 +398,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   function noCredentials(): RelayError {
     return new RelayError(
       401,
-      `No ChatGPT credentials found (looked in ${store.location}). Run \`codex login\` (or \`npx codex-relay login\`), ` +
+      `No ChatGPT sign-in found (looked in ${store.location}). Run \`codex-relay login\`, ` +
         "or set CHATGPT_ACCESS_TOKEN or OPENAI_CODEX_AUTH.",
       { code: "no_credentials" },
     );

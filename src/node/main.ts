@@ -4,12 +4,12 @@ import { existsSync } from "node:fs";
 import { ConfigError } from "../config.ts";
 import { startServer } from "./server.ts";
 
-export async function main(): Promise<void> {
+export async function main(options: { port?: number; host?: string } = {}): Promise<void> {
   // A .env file in the working directory fills in variables the environment does not set.
   if (existsSync(".env")) process.loadEnvFile(".env");
   let running;
   try {
-    running = await startServer();
+    running = await startServer({ port: options.port, host: options.host });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`codex-relay: invalid configuration: ${err.message}`);
@@ -34,7 +34,7 @@ export async function main(): Promise<void> {
   if (status.source === "none") {
     logger.warn(
       {},
-      "No ChatGPT credentials found: sign in with `codex login` (writes ~/.codex/auth.json) or set CHATGPT_ACCESS_TOKEN / OPENAI_CODEX_AUTH.",
+      "No ChatGPT sign-in found: run `codex-relay login` (or set CHATGPT_ACCESS_TOKEN / OPENAI_CODEX_AUTH).",
     );
   }
   // Warm the model catalogue so the first request does not pay for it.

@@ -6,11 +6,10 @@ import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadConfig, type Config } from "../config.ts";
 import type { Logger } from "../core/logger.ts";
-import type { TokenStore } from "../auth/types.ts";
+import type { AuthDocument, TokenStore } from "../auth/types.ts";
 import { createApp } from "../app.ts";
 import { createRelay, type Relay } from "../relay.ts";
-import { createFileStore, defaultAuthPath, readAuthFile } from "../auth/file-store.ts";
-import { createMemoryStore } from "../auth/memory-store.ts";
+import { discoverSignIns } from "./sign-ins.ts";
 import { createNodeLogger } from "./logger.ts";
 import { nodeFetch } from "./http-fetch.ts";
 
@@ -49,16 +48,12 @@ export interface ShutdownReport {
   ms: number;
 }
 
+/** The store of the first sign-in found (see sign-ins.ts for the order). */
 export async function createNodeStore(
   config: Config,
-): Promise<{ store: TokenStore; seedLoader?: () => ReturnType<typeof readAuthFile> }> {
-  const authPath = defaultAuthPath(config.codexHome);
-  if (config.tokenStore === "file") return { store: await createFileStore(authPath) };
-  if (config.tokenStore === "memory")
-    return { store: createMemoryStore(), seedLoader: () => readAuthFile(authPath) };
-  throw new Error(
-    "TOKEN_STORE=redis is not available in this version yet; use file (the default) or memory.",
-  );
+): Promise<{ store: TokenStore; seedLoader?: () => Promise<AuthDocument | null> }> {
+  const [first] = await discoverSignIns(config);
+  return { store: first!.store, seedLoader: first!.seedLoader };
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {

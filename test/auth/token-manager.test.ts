@@ -281,7 +281,7 @@ describe("permanent failures", () => {
       const err = await rejection(tm.getCredentials());
       expect(err).toMatchObject({ status: 401, code: "sign_in_again", type: "authentication_error" });
       expect(err.message).toContain(code === "401" ? "unauthorized" : code);
-      expect(err.message).toContain("codex login");
+      expect(err.message).toContain("`codex-relay login`");
       expect(tm.status().lastError).toMatchObject({ needsSignIn: true, code: "sign_in_again" });
 
       // Every request gets the same answer without another call to the issuer.
@@ -493,8 +493,8 @@ describe("other sources", () => {
     const tm = manager(createFileStore(join(dir, "none", "auth.json")));
     const err = await rejection(tm.getCredentials());
     expect(err).toMatchObject({ status: 401, code: "no_credentials" });
-    expect(err.message).toContain("codex login");
-    expect(err.message).toContain("npx codex-relay login");
+    expect(err.message).toContain("`codex-relay login`");
+    expect(err.message).not.toContain("npx");
     expect(err.message).toContain("CHATGPT_ACCESS_TOKEN");
     expect(err.message).toContain("OPENAI_CODEX_AUTH");
     expect(tm.status().source).toBe("none");

@@ -41,6 +41,8 @@ export { defaultModels } from "./models.ts";
 
 export const RESPONSES_PATH = "/backend-api/codex/responses";
 export const MODELS_PATH = "/backend-api/codex/models";
+/** The usage endpoint the Codex CLI reads (codex-rs/backend-client `get_rate_limits`). */
+export const USAGE_PATH = "/backend-api/wham/usage";
 
 /** Parameters the real backend rejects with "Unsupported parameter: <name>". */
 export const UNSUPPORTED_PARAMETERS = [
@@ -108,6 +110,38 @@ export function rateLimitHeaders(o: RateLimitOptions = {}): Record<string, strin
     "x-codex-credits-has-credits": pyBool(o.creditsHasCredits ?? false),
     "x-codex-credits-balance": String(o.creditsBalance ?? 0),
     "x-codex-credits-unlimited": pyBool(o.creditsUnlimited ?? false),
+  };
+}
+
+/** The body of GET /backend-api/wham/usage for these limits (the windows of the x-codex-* headers). */
+export function usagePayload(o: RateLimitOptions = {}): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000);
+  const window = (used: number, minutes: number, after: number) => ({
+    used_percent: used,
+    limit_window_seconds: minutes * 60,
+    reset_after_seconds: after,
+    reset_at: now + after,
+  });
+  const primaryUsed = o.primaryUsedPercent ?? 12;
+  return {
+    plan_type: o.planType ?? "plus",
+    rate_limit: {
+      allowed: primaryUsed < 100,
+      limit_reached: primaryUsed >= 100,
+      primary_window: window(primaryUsed, o.primaryWindowMinutes ?? 300, o.primaryResetAfterSeconds ?? 9000),
+      secondary_window: window(
+        o.secondaryUsedPercent ?? 34,
+        o.secondaryWindowMinutes ?? 10080,
+        o.secondaryResetAfterSeconds ?? 302400,
+      ),
+    },
+    credits: {
+      has_credits: o.creditsHasCredits ?? false,
+      unlimited: o.creditsUnlimited ?? false,
+      balance: String(o.creditsBalance ?? 0),
+    },
+    additional_rate_limits: null,
+    rate_limit_reached_type: null,
   };
 }
 
@@ -398,6 +432,10 @@ export class FakeChatGpt {
   modelsStatus: number | undefined;
   acceptedModels: string[] | undefined;
   rateLimits: RateLimitOptions;
+  /** Per account id, on top of `rateLimits` (headers of /responses and the usage endpoint). */
+  readonly accountRateLimits = new Map<string, RateLimitOptions>();
+  /** GET /wham/usage requests received. */
+  usageRequests = 0;
   maxRecordedRequests: number;
   /** Called for each /responses request after recording; a returned scenario answers it (after auth/validation). */
   onRequest: ((request: RecordedRequest) => Scenario | void) | undefined;
@@ -514,11 +552,18 @@ export class FakeChatGpt {
   }
 
   handles(path: string): boolean {
-    return path === RESPONSES_PATH || path === MODELS_PATH;
+    return path === RESPONSES_PATH || path === MODELS_PATH || path === USAGE_PATH;
+  }
+
+  /** The limits reported for an account: `rateLimits` with that account's overrides. */
+  rateLimitsOf(account: Account | undefined): RateLimitOptions {
+    const own = account ? this.accountRateLimits.get(account.accountId) : undefined;
+    return { planType: account?.planType, ...this.rateLimits, ...own };
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (url.pathname === MODELS_PATH) return this.handleModels(req, res, url);
+    if (url.pathname === USAGE_PATH) return this.handleUsage(req, res);
     if (req.method !== "POST") return sendJson(res, 405, { detail: "Method Not Allowed" });
     this.counters.responses++;
     this.notify();
@@ -743,7 +788,7 @@ export class FakeChatGpt {
       "x-request-id": requestId(),
       "openai-model": model,
       "x-models-etag": this.etag,
-      ...rateLimitHeaders({ planType: account?.planType, ...this.rateLimits }),
+      ...rateLimitHeaders(this.rateLimitsOf(account)),
       ...lower(s.headers),
     });
     this.counters.streamsOpen++;
@@ -798,6 +843,18 @@ export class FakeChatGpt {
     // A cut: close the connection after the data already written, without the chunked terminator.
     state.selfClosed = true;
     res.socket?.destroySoon();
+  }
+
+  private handleUsage(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== "GET") return sendJson(res, 405, { detail: "Method Not Allowed" });
+    this.usageRequests++;
+    let account: Account | undefined;
+    if (this.requireAuth) {
+      const auth = this.authenticate(req);
+      if ("status" in auth) return sendJson(res, auth.status, auth.body);
+      account = auth.account;
+    }
+    sendJson(res, 200, usagePayload(this.rateLimitsOf(account)), { "x-request-id": requestId() });
   }
 
   private handleModels(req: IncomingMessage, res: ServerResponse, url: URL): void {

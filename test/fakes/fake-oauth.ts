@@ -1,6 +1,9 @@
-// The fake auth.openai.com: POST /oauth/token (refresh_token and authorization_code grants) with rotating,
-// single-use refresh tokens and reuse detection, plus a bare GET /oauth/authorize. It also owns the access
-// tokens, so the fake backend asks it whether a bearer token is valid.
+// The fake auth.openai.com: POST /oauth/token (refresh_token and authorization_code grants, PKCE checked) with
+// rotating, single-use refresh tokens and reuse detection; GET /oauth/authorize (a test plays the browser: it
+// follows the URL and is redirected to the callback with code+state, or with error=access_denied); the
+// device-code endpoints (POST /api/accounts/deviceauth/usercode and /token, as codex-rs/login's
+// device_code_auth.rs calls them); POST /oauth/revoke. It also owns the access tokens, so the fake backend asks it
+// whether a bearer token is valid.
 
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -53,6 +56,19 @@ export interface FakeIssuerOptions {
   clientId?: string;
   accessTokenTtlSeconds?: number;
   refreshDelayMs?: number;
+  /** The polling interval the device-code reply asks for, in seconds (sent as a string, like the real one). */
+  deviceIntervalSeconds?: number;
+}
+
+/** A device code waiting for the user to enter it. */
+export interface DeviceAuthorization {
+  deviceAuthId: string;
+  userCode: string;
+  state: "pending" | "approved" | "denied" | "used";
+  login: LoginOptions;
+  /** Set once approved: what the poll hands out. */
+  grant?: { authorization_code: string; code_challenge: string; code_verifier: string };
+  polls: number;
 }
 
 export type AccessTokenCheck =
@@ -93,6 +109,10 @@ export function refreshErrorBody(code: RefreshFailureCode): unknown {
 
 const SCOPE = "openid profile email offline_access";
 
+export const DEVICE_USERCODE_PATH = "/api/accounts/deviceauth/usercode";
+export const DEVICE_TOKEN_PATH = "/api/accounts/deviceauth/token";
+const ISSUER_POST_PATHS = new Set(["/oauth/token", "/oauth/revoke", DEVICE_USERCODE_PATH, DEVICE_TOKEN_PATH]);
+
 export class FakeIssuer {
   clientId: string;
   accessTokenTtlSeconds: number;
@@ -113,10 +133,47 @@ export class FakeIssuer {
   private readonly failures: ScriptedFailure[] = [];
   private failAll: RefreshFailureCode | null = null;
 
+  /** Every GET /oauth/authorize query, in order (tests check the parameters). */
+  readonly authorizeRequests: URLSearchParams[] = [];
+  /** Device codes handed out, by user code. */
+  readonly deviceAuthorizations = new Map<string, DeviceAuthorization>();
+  /** Every POST /oauth/revoke body. */
+  readonly revocations: Record<string, string>[] = [];
+  deviceIntervalSeconds: number;
+  /** Who signs in at the next authorizations (the "browser" session). */
+  private nextLogin: LoginOptions = {};
+  private denial: string | null = null;
+
   constructor(options: FakeIssuerOptions = {}) {
     this.clientId = options.clientId ?? DEFAULT_CLIENT_ID;
     this.accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 3600;
     this.refreshDelayMs = options.refreshDelayMs ?? 0;
+    this.deviceIntervalSeconds = options.deviceIntervalSeconds ?? 5;
+  }
+
+  /** The account that signs in when a test follows an authorize URL (or approves a device code without one). */
+  signInAs(options: LoginOptions): void {
+    this.nextLogin = options;
+  }
+
+  /** The next authorization is refused: the browser is sent back with error=access_denied. */
+  denyNextAuthorization(description = "The user denied access"): void {
+    this.denial = description;
+  }
+
+  /** The user entered this device code and allowed access (as `options`, default the signInAs account). */
+  approveDevice(userCode: string, options?: LoginOptions): void {
+    const d = this.deviceAuthorizations.get(userCode);
+    if (!d || d.state !== "pending") throw new Error(`fake issuer: no pending device code ${userCode}`);
+    d.state = "approved";
+    d.login = options ?? this.nextLogin;
+  }
+
+  /** The user refused access for this device code. */
+  denyDevice(userCode: string): void {
+    const d = this.deviceAuthorizations.get(userCode);
+    if (!d) throw new Error(`fake issuer: no device code ${userCode}`);
+    d.state = "denied";
   }
 
   /** A fresh sign-in (a new refresh-token family), as the auth.json document the Codex CLI would write. */
@@ -197,10 +254,10 @@ export class FakeIssuer {
     this.failures.push({ status, body });
   }
 
-  /** Handles POST /oauth/token and GET /oauth/authorize; false when the path is not the issuer's. */
+  /** The issuer's routes; false when the path is not the issuer's. */
   handles(method: string, path: string): boolean {
     return (
-      (method === "POST" && path === "/oauth/token") || (method === "GET" && path === "/oauth/authorize")
+      (method === "POST" && ISSUER_POST_PATHS.has(path)) || (method === "GET" && path === "/oauth/authorize")
     );
   }
 
@@ -213,6 +270,9 @@ export class FakeIssuer {
       const status = err instanceof BodyError ? err.status : 400;
       return sendJson(res, status, { error: "invalid_request", error_description: (err as Error).message });
     }
+    if (url.pathname === DEVICE_USERCODE_PATH) return this.deviceUserCode(params, res);
+    if (url.pathname === DEVICE_TOKEN_PATH) return this.deviceToken(params, req, res);
+    if (url.pathname === "/oauth/revoke") return this.revoke(params, res);
     this.tokenRequests.push(params);
     const grant = params.grant_type;
     if (grant === "refresh_token") return this.refreshGrant(params, res);
@@ -282,25 +342,99 @@ export class FakeIssuer {
     });
   }
 
-  // Just enough of the browser step for a login test: redirect straight back with a fresh code.
+  // The browser step, as far as a test can play it: the parameters the real issuer needs are checked, the user is
+  // the signInAs account and consents at once (or refuses, after denyNextAuthorization), and the browser is sent
+  // back to redirect_uri with code and state (or error).
   private authorize(res: ServerResponse, url: URL): void {
-    const redirect = url.searchParams.get("redirect_uri");
-    if (url.searchParams.get("client_id") !== this.clientId || !redirect) {
-      return sendJson(res, 400, {
-        error: "invalid_request",
-        error_description: "Missing client_id or redirect_uri",
+    const q = url.searchParams;
+    this.authorizeRequests.push(new URLSearchParams(q));
+    const redirect = q.get("redirect_uri");
+    const scope = (q.get("scope") ?? "").split(" ");
+    const problem =
+      q.get("client_id") !== this.clientId
+        ? "Unknown client_id"
+        : !redirect
+          ? "Missing redirect_uri"
+          : q.get("response_type") !== "code"
+            ? "response_type must be code"
+            : !q.get("code_challenge") || q.get("code_challenge_method") !== "S256"
+              ? "PKCE with code_challenge_method=S256 is required"
+              : !scope.includes("openid") || !scope.includes("offline_access")
+                ? "scope must include openid and offline_access"
+                : !q.get("state")
+                  ? "Missing state"
+                  : null;
+    if (problem) return sendJson(res, 400, { error: "invalid_request", error_description: problem });
+    const target = new URL(redirect!);
+    if (this.denial !== null) {
+      target.searchParams.set("error", "access_denied");
+      target.searchParams.set("error_description", this.denial);
+      this.denial = null;
+    } else {
+      const code = this.mintAuthorizationCode({
+        ...this.nextLogin,
+        redirectUri: redirect!,
+        codeChallenge: q.get("code_challenge")!,
       });
+      target.searchParams.set("code", code);
     }
-    const code = this.mintAuthorizationCode({
-      redirectUri: redirect,
-      codeChallenge: url.searchParams.get("code_challenge") ?? undefined,
-    });
-    const target = new URL(redirect);
-    target.searchParams.set("code", code);
-    const state = url.searchParams.get("state");
-    if (state !== null) target.searchParams.set("state", state);
+    target.searchParams.set("state", q.get("state")!);
     res.writeHead(302, { location: target.toString(), "content-length": 0 });
     res.end();
+  }
+
+  private deviceUserCode(params: Record<string, string>, res: ServerResponse): void {
+    if (params.client_id !== this.clientId) return invalidClient(res);
+    const userCode = `${randomBytes(2).toString("hex").toUpperCase()}-${randomBytes(3).toString("hex").toUpperCase()}`;
+    const deviceAuthId = `deviceauth_${randomBytes(12).toString("hex")}`;
+    this.deviceAuthorizations.set(userCode, {
+      deviceAuthId,
+      userCode,
+      state: "pending",
+      login: this.nextLogin,
+      polls: 0,
+    });
+    sendJson(res, 200, {
+      device_auth_id: deviceAuthId,
+      user_code: userCode,
+      interval: String(this.deviceIntervalSeconds),
+    });
+  }
+
+  // 403 while the user has not entered the code yet (the CLI keeps polling on 403/404).
+  private deviceToken(params: Record<string, string>, req: IncomingMessage, res: ServerResponse): void {
+    const d = params.user_code ? this.deviceAuthorizations.get(params.user_code) : undefined;
+    if (!d || d.deviceAuthId !== params.device_auth_id) {
+      return sendJson(res, 404, { error: { code: "deviceauth_not_found", message: "Unknown device code" } });
+    }
+    d.polls++;
+    if (d.state === "pending") {
+      return sendJson(res, 403, { error: { code: "deviceauth_pending", message: "Authorization pending" } });
+    }
+    if (d.state === "denied") {
+      return sendJson(res, 400, { error: { code: "access_denied", message: "The user denied access" } });
+    }
+    if (d.state === "used") {
+      return sendJson(res, 400, { error: { code: "deviceauth_used", message: "Device code already used" } });
+    }
+    const verifier = randomBytes(64).toString("base64url");
+    const challenge = createHash("sha256").update(verifier).digest("base64url");
+    const host = req.headers.host ?? "localhost";
+    const code = this.mintAuthorizationCode({
+      ...d.login,
+      redirectUri: `http://${host}/deviceauth/callback`,
+      codeChallenge: challenge,
+    });
+    d.state = "used";
+    d.grant = { authorization_code: code, code_challenge: challenge, code_verifier: verifier };
+    sendJson(res, 200, d.grant);
+  }
+
+  private revoke(params: Record<string, string>, res: ServerResponse): void {
+    this.revocations.push(params);
+    const rec = params.token ? this.refresh.get(params.token) : undefined;
+    if (rec && rec.state === "valid") rec.state = "invalidated";
+    sendJson(res, 200, {});
   }
 
   private account(o: LoginOptions): Account {

@@ -7,6 +7,7 @@ import {
   FakeChatGpt,
   MODELS_PATH,
   RESPONSES_PATH,
+  USAGE_PATH,
   type DefaultScenario,
   type FakeChatGptCounters,
   type FakeChatGptOptions,
@@ -30,6 +31,9 @@ export interface FakeUpstream {
   modelsUrl: string;
   tokenUrl: string;
   authorizeUrl: string;
+  /** The issuer's base URL (CHATGPT_OAUTH_ISSUER). */
+  issuerUrl: string;
+  usageUrl: string;
   issuer: FakeIssuer;
   backend: FakeChatGpt;
   // The backend's scenario API, flattened for convenience.
@@ -91,6 +95,8 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     modelsUrl: `${url}${MODELS_PATH}`,
     tokenUrl: `${url}/oauth/token`,
     authorizeUrl: `${url}/oauth/authorize`,
+    issuerUrl: url,
+    usageUrl: `${url}${USAGE_PATH}`,
     issuer,
     backend,
     enqueue: (...scenarios) => backend.enqueue(...scenarios),
@@ -113,6 +119,8 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     env: (extra = {}) => ({
       CHATGPT_RESPONSES_URL: `${url}${RESPONSES_PATH}`,
       CHATGPT_OAUTH_TOKEN_URL: `${url}/oauth/token`,
+      CHATGPT_OAUTH_ISSUER: url,
+      CHATGPT_USAGE_URL: `${url}${USAGE_PATH}`,
       ...extra,
     }),
     close() {

@@ -39,6 +39,8 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
   const relay = await startServer({
     env: {
       CODEX_HOME: codexHome,
+      // An empty folder of its own: the relay's sign-ins (first in the discovery order) never come from $HOME.
+      CODEX_RELAY_HOME: join(codexHome, "relay-home"),
       CHATGPT_RESPONSES_URL: fake.responsesUrl,
       CHATGPT_OAUTH_TOKEN_URL: fake.tokenUrl,
       ...options.env,

@@ -1,0 +1,64 @@
+// `codex-relay logout`: removes the relay's own sign-ins (all, or one with --account), revoking each refresh token
+// at the issuer first (best effort, like the Codex CLI). The Codex CLI's auth.json is only removed with
+// --codex-home.
+
+import type { Config } from "../config.ts";
+import { accountKeyOf, accountsDir, listAccountFiles, removeFile } from "../auth/account-files.ts";
+import { defaultAuthPath, readAuthFile } from "../auth/file-store.ts";
+import { decodeJwtClaims } from "../auth/jwt.ts";
+import { oauthEndpoints } from "../auth/oauth-endpoints.ts";
+import { revokeRefreshToken } from "../auth/revoke.ts";
+import { stylesFor, type Out } from "./terminal.ts";
+
+export interface LogoutOptions {
+  config: Config;
+  /** Only this account (file name without .json, or its e-mail). */
+  account?: string;
+  codexHome?: boolean;
+  revoke?: boolean;
+  fetch?: typeof fetch;
+}
+
+/** Returns the exit code. */
+export async function runLogout(o: LogoutOptions, out: Out, err: Out): Promise<number> {
+  const s = stylesFor(out);
+  const doFetch: typeof fetch = o.fetch ?? ((input, init) => fetch(input, init));
+  const revokeUrl = oauthEndpoints(o.config.oauthIssuer).revoke;
+  const files = await listAccountFiles(o.config.relayHome);
+  let targets = files;
+  if (o.account) {
+    const wanted = o.account.toLowerCase();
+    targets = [];
+    for (const f of files) {
+      const doc = await readAuthFile(f).catch(() => null);
+      const email = decodeJwtClaims(doc?.tokens.id_token)?.email?.toLowerCase();
+      if (accountKeyOf(f).toLowerCase() === wanted || email === wanted) targets.push(f);
+    }
+    if (targets.length === 0) {
+      err.write(
+        `codex-relay: no sign-in named "${o.account}" in ${accountsDir(o.config.relayHome)}. ` +
+          "See them with: codex-relay status\n",
+      );
+      return 1;
+    }
+  }
+  if (o.codexHome) targets = [...targets, defaultAuthPath(o.config.codexHome)];
+
+  let removed = 0;
+  for (const file of targets) {
+    const doc = await readAuthFile(file).catch(() => null);
+    if (doc?.tokens.refresh_token && o.revoke !== false) {
+      await revokeRefreshToken(doFetch, revokeUrl, o.config.clientId, doc.tokens.refresh_token);
+    }
+    if (await removeFile(file)) {
+      removed++;
+      out.write(`Removed ${file}\n`);
+    }
+  }
+  if (removed === 0) {
+    out.write(`No sign-in to remove (looked in ${accountsDir(o.config.relayHome)}).\n`);
+  } else {
+    out.write(`${s.green("Signed out.")} Sign in again with: ${s.bold("codex-relay login")}\n`);
+  }
+  return 0;
+}
