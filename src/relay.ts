@@ -1,6 +1,6 @@
-// Builds the runtime-agnostic core from a Config and a token store. Each runtime entry point (Node now; Workers
-// later) supplies what only it has — the store, a seed loader for auth.json, a logger — and gets back everything
-// the HTTP app needs.
+// Builds the runtime-agnostic core from a Config and a token store. Each runtime entry point (Node, Workers)
+// supplies what only it has — the store, a seed loader for auth.json, a logger — and gets back everything the HTTP
+// app needs.
 
 import type { Config } from "./config.ts";
 import type { Logger } from "./core/logger.ts";
@@ -24,7 +24,10 @@ export interface Relay {
 }
 
 export interface RelayOptions {
+  /** Where the tokens live; the relay's TokenManager keeps them fresh. */
   store: TokenStore;
+  /** A TokenManager that lives elsewhere instead (Workers: the account's Durable Object refreshes). */
+  tokens?: TokenManager;
   logger: Logger;
   fetch?: typeof fetch;
   /** Reads $CODEX_HOME/auth.json when the store is not the file itself (Node only). */
@@ -34,13 +37,15 @@ export interface RelayOptions {
 }
 
 export function createRelay(config: Config, options: RelayOptions): Relay {
-  const tokens = createTokenManager({
-    config,
-    store: options.store,
-    fetch: options.fetch,
-    logger: options.logger,
-    seedLoader: options.seedLoader,
-  });
+  const tokens =
+    options.tokens ??
+    createTokenManager({
+      config,
+      store: options.store,
+      fetch: options.fetch,
+      logger: options.logger,
+      seedLoader: options.seedLoader,
+    });
   const rateLimits = new RateLimitTracker();
   const upstreamHealth = new UpstreamHealth();
   const baseFetch: typeof fetch = options.fetch ?? ((input, init) => fetch(input, init));

@@ -1,0 +1,82 @@
+// The Durable Object that owns an account's tokens: one instance per account key (idFromName), so every isolate
+// of the Worker, in every location, asks the same object when its cached access token is due. It runs the same
+// TokenManager as Node over its own storage (src/auth/durable-object-store.ts): one refresh at a time, the rotated
+// refresh token saved (compare-and-set) before anyone uses the new access token, KV updated right after.
+
+import { DurableObject } from "cloudflare:workers";
+import { loadConfig } from "../config.ts";
+import { createTokenManager, type TokenManager } from "../auth/token-manager.ts";
+import { createDurableObjectStore } from "../auth/durable-object-store.ts";
+import type { Credentials, TokenStatus } from "../auth/types.ts";
+import type { Logger } from "../core/logger.ts";
+import { variablesOf, type WorkerEnv } from "./env.ts";
+import { createConsoleLogger } from "./logger.ts";
+import { requireEncryptionKey, sealerFor } from "./sealing.ts";
+import { toWire, type Wire } from "./wire.ts";
+
+/** Credentials and when their access token expires (ISO), so the isolate knows how long it may keep them. */
+export interface IssuedCredentials {
+  credentials: Credentials;
+  expiresAt: string | null;
+}
+
+export class TokenRefresher extends DurableObject<WorkerEnv> {
+  private readonly managers = new Map<string, Promise<TokenManager>>();
+  private logger: Logger | null = null;
+
+  getCredentials(accountKey: string): Promise<Wire<IssuedCredentials>> {
+    return this.run(accountKey, async (m) => issued(m, await m.getCredentials()));
+  }
+
+  handleUnauthorized(accountKey: string, rejected: Credentials): Promise<Wire<IssuedCredentials>> {
+    return this.run(accountKey, async (m) => issued(m, await m.handleUnauthorized(rejected)));
+  }
+
+  forceRefresh(accountKey: string): Promise<Wire<TokenStatus>> {
+    return this.run(accountKey, (m) => m.forceRefresh());
+  }
+
+  loadStatus(accountKey: string): Promise<Wire<TokenStatus>> {
+    return this.run(accountKey, (m) => m.loadStatus());
+  }
+
+  private run<T>(accountKey: string, fn: (manager: TokenManager) => Promise<T>): Promise<Wire<T>> {
+    return toWire(this.log(), async () => fn(await this.manager(accountKey)));
+  }
+
+  private log(): Logger {
+    this.logger ??= createConsoleLogger(loadConfig(variablesOf(this.env)).logLevel);
+    return this.logger;
+  }
+
+  private manager(accountKey: string): Promise<TokenManager> {
+    let m = this.managers.get(accountKey);
+    if (!m) {
+      m = this.build(accountKey);
+      // A configuration error is answered as it is, and looked at again on the next call (a new secret).
+      m.catch(() => this.managers.delete(accountKey));
+      this.managers.set(accountKey, m);
+    }
+    return m;
+  }
+
+  private async build(accountKey: string): Promise<TokenManager> {
+    const vars = variablesOf(this.env);
+    const config = loadConfig(vars);
+    const logger = this.log();
+    const key = await requireEncryptionKey(vars.TOKEN_ENCRYPTION_KEY);
+    const store = createDurableObjectStore({
+      storage: this.ctx.storage,
+      kv: this.env.KV,
+      accountKey,
+      sealer: sealerFor(key, accountKey),
+      logger,
+    });
+    // Unbound: the Workers runtime rejects a fetch called as a method of another object.
+    return createTokenManager({ config, store, logger, fetch: (input, init) => fetch(input, init) });
+  }
+}
+
+function issued(manager: TokenManager, credentials: Credentials): IssuedCredentials {
+  return { credentials, expiresAt: manager.status().expiresAt };
+}

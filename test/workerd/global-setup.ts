@@ -1,0 +1,58 @@
+// Runs in Node before the Worker suite: the fake backend + fake OAuth issuer on loopback, and a small control
+// server through which tests inside workerd mint sign-ins and read what the issuer saw. Everything the Worker
+// is configured with (vitest.workers.config.ts) is provided from here.
+
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { TestProject } from "vitest/node";
+import { startFakeUpstream } from "../fakes/server.ts";
+import { readBody, sendJson } from "../fakes/http-util.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    fakeUrl: string;
+    controlUrl: string;
+    seedAuth: string;
+    encryptionKey: string;
+    clientKey: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // A slow token endpoint, so that concurrent requests really overlap with the refresh.
+  const fake = await startFakeUpstream({ refreshDelayMs: 300 });
+  const control: Server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? "/", "http://control");
+      if (req.method === "POST" && url.pathname === "/login") {
+        const body = JSON.parse((await readBody(req)).toString("utf8") || "{}") as {
+          ttlSeconds?: number;
+          accountId?: string;
+        };
+        return sendJson(res, 200, fake.issuer.login(body));
+      }
+      if (url.pathname === "/refreshes") {
+        const token = url.searchParams.get("token");
+        return sendJson(res, 200, {
+          presented: fake.issuer.refreshTokensSeen.filter((t) => t === token).length,
+        });
+      }
+      sendJson(res, 404, { error: "unknown control route" });
+    })().catch((err: unknown) => sendJson(res, 500, { error: String(err) }));
+  });
+  await new Promise<void>((resolve) => control.listen(0, "127.0.0.1", resolve));
+  const { port } = control.address() as AddressInfo;
+
+  project.provide("fakeUrl", fake.url);
+  project.provide("controlUrl", `http://127.0.0.1:${port}`);
+  project.provide("seedAuth", JSON.stringify(fake.issuer.login({ ttlSeconds: 3600 })));
+  project.provide("encryptionKey", randomBytes(32).toString("base64"));
+  project.provide("clientKey", `sk-relay-${randomBytes(12).toString("hex")}`);
+
+  return async () => {
+    await new Promise<void>((resolve) => control.close(() => resolve()));
+    control.closeAllConnections();
+    await fake.close();
+  };
+}
