@@ -141,6 +141,7 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
         outcome.text,
         outcome.headers.get("content-type"),
         forwarded,
+        outcome.headers.get("cf-mitigated"),
       );
       logger.warn({ status: outcome.status, code: error.code }, "backend refused the request");
       throw error;

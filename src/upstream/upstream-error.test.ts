@@ -33,10 +33,34 @@ describe("toRelayError", () => {
     expect(e.message).toContain("plus");
   });
 
-  it("explains an HTML 403 instead of echoing the page", () => {
-    const e = toRelayError(403, "<!DOCTYPE html><html><title>Just a moment...</title></html>", "text/html");
+  it("explains an HTML error page instead of echoing it", () => {
+    const e = toRelayError(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html");
     expect(e.status).toBe(502);
-    expect(e.message).toMatch(/HTML page.*Cloudflare/);
+    expect(e.message).toMatch(/HTML page/);
+    expect(e.message).not.toContain("<h1>");
+  });
+
+  it("turns a Cloudflare challenge into an error that says what happened and what to do", () => {
+    const page = "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body></body></html>";
+    for (const e of [
+      toRelayError(403, page, "text/html; charset=UTF-8", {}, "challenge"),
+      // The header lost on the way (a proxy), the page still tells.
+      toRelayError(403, page, "text/html", {}),
+      // The header alone is enough, whatever the page.
+      toRelayError(403, "", null, {}, "challenge"),
+    ]) {
+      expect(e.status).toBe(502);
+      expect(e.code).toBe("cloudflare_challenge");
+      expect(e.message).toContain("Cloudflare challenge");
+      expect(e.message).toMatch(/Cloudflare Workers/);
+      expect(e.message).toMatch(/Node.*Docker container/);
+      expect(e.message).not.toContain("<title>");
+    }
+    // An ordinary 403 (the account header) is not a challenge.
+    expect(
+      toRelayError(403, JSON.stringify({ detail: "Missing ChatGPT-Account-ID header." }), "application/json")
+        .code,
+    ).not.toBe("cloudflare_challenge");
   });
 
   it("maps overload to 503 and other server errors to 502", () => {

@@ -78,13 +78,51 @@ function formatReset(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** The RelayError a client sees for a final (not retried) upstream failure. */
+/**
+ * Whether a reply is Cloudflare's bot challenge rather than the backend's answer: the `cf-mitigated: challenge`
+ * header Cloudflare sets on it, or (where the header was lost) a 403 HTML page with the challenge's markers.
+ */
+export function isCloudflareChallenge(
+  status: number,
+  mitigated: string | null,
+  contentType: string | null,
+  bodyText: string,
+): boolean {
+  if (mitigated?.toLowerCase() === "challenge") return true;
+  const html = (contentType ?? "").includes("html") || /^\s*</.test(bodyText);
+  return status === 403 && html && /Just a moment|challenge-platform|cf_chl_|cf-chl-/i.test(bodyText);
+}
+
+export const CLOUDFLARE_CHALLENGE_MESSAGE =
+  "chatgpt.com answered with a Cloudflare challenge (HTTP 403, cf-mitigated: challenge) instead of the Codex " +
+  "backend: Cloudflare's bot protection does not let requests from where this relay runs through. This is " +
+  "known to happen to relays on Cloudflare Workers, and to some data-centre and VPN addresses; it is not caused " +
+  "by your request or your sign-in, and retrying will not help. Run codex-relay with Node (`npm start` or " +
+  "`npx codex-relay serve`) or in its Docker container, on a machine whose address chatgpt.com accepts, and " +
+  "point your client at that.";
+
+/** The error a client sees for a Cloudflare challenge, on every runtime and in every dialect. */
+export function cloudflareChallengeError(headers: Record<string, string> = {}): RelayError {
+  return new RelayError(502, CLOUDFLARE_CHALLENGE_MESSAGE, {
+    type: "upstream_error",
+    code: "cloudflare_challenge",
+    headers,
+  });
+}
+
+/**
+ * The RelayError a client sees for a final (not retried) upstream failure. `mitigated` is the reply's
+ * `cf-mitigated` header.
+ */
 export function toRelayError(
   status: number,
   bodyText: string,
   contentType: string | null,
   headers: Record<string, string> = {},
+  mitigated: string | null = null,
 ): RelayError {
+  if (isCloudflareChallenge(status, mitigated, contentType, bodyText))
+    return cloudflareChallengeError(headers);
   const info = describeUpstreamError(status, bodyText, contentType);
   const err = info.body?.error;
   const errObj = err && typeof err === "object" ? err : null;
