@@ -86,4 +86,13 @@ describe("token refresh through the Durable Object", () => {
     expect(body.error.code).toBe("invalid_configuration");
     expect(body.error.message).toMatch(/TOKEN_ENCRYPTION_KEY: is not set/);
   });
+
+  it("CHATGPT_ACCESS_TOKEN is used as it is, without a store and so without TOKEN_ENCRYPTION_KEY", async () => {
+    const signIn = await login(3600);
+    const { TOKEN_ENCRYPTION_KEY: _unset, OPENAI_CODEX_AUTH: _none, ...rest } = env;
+    const staticEnv = { ...rest, CHATGPT_ACCESS_TOKEN: signIn.tokens.access_token } as typeof env;
+    const res = await isolate().fetch(chatRequest("static token"), staticEnv, executionContext());
+    expect(res.status).toBe(200);
+    expect(await timesPresented(signIn.tokens.refresh_token)).toBe(0);
+  });
 });
