@@ -4,7 +4,7 @@
 // refresh token saved (compare-and-set) before anyone uses the new access token, KV updated right after.
 
 import { DurableObject } from "cloudflare:workers";
-import { loadConfig } from "../config.ts";
+import { loadConfig, type Config } from "../config.ts";
 import { createTokenManager, type TokenManager } from "../auth/token-manager.ts";
 import { createDurableObjectStore } from "../auth/durable-object-store.ts";
 import type { Credentials, TokenStatus } from "../auth/types.ts";
@@ -45,7 +45,15 @@ export class TokenRefresher extends DurableObject<WorkerEnv> {
   }
 
   private log(): Logger {
-    this.logger ??= createConsoleLogger(loadConfig(variablesOf(this.env)).logLevel);
+    if (!this.logger) {
+      let level: Config["logLevel"] = "info";
+      try {
+        level = loadConfig(variablesOf(this.env)).logLevel;
+      } catch {
+        // A bad variable is reported by the call itself (build() throws the ConfigError).
+      }
+      this.logger = createConsoleLogger(level);
+    }
     return this.logger;
   }
 

@@ -2,7 +2,7 @@
 // child process on a free port, with its state in a temporary directory, and stops the whole process group.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,7 +30,16 @@ export async function startWranglerDev(vars: Record<string, string>): Promise<Wr
   const state = mkdtempSync(join(tmpdir(), "codex-relay-wrangler-"));
   const args = ["dev", "--local", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", "0"];
   args.push("--persist-to", state, "--show-interactive-dev-session=false", "--log-level", "warn");
-  for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
+  // The format of the .dev.vars file the README describes (NAME=value lines, JSON unquoted).
+  const envFile = join(state, ".dev.vars");
+  writeFileSync(
+    envFile,
+    Object.entries(vars)
+      .map(([name, value]) => `${name}=${value}\n`)
+      .join(""),
+    { mode: 0o600 },
+  );
+  args.push("--env-file", envFile);
   const child: ChildProcess = spawn(WRANGLER, args, {
     cwd: ROOT,
     detached: true, // its own process group: wrangler, esbuild and workerd go together
