@@ -9,6 +9,7 @@ import { SseParser } from "../src/upstream/sse-parser.ts";
 import { ResponsesEventNormalizer } from "../src/responses/normalize-events.ts";
 import { ChatStreamTranslator, DONE_LINE, serializeChunk } from "../src/openai/chat-stream-translator.ts";
 import type { UpstreamEvent } from "../src/responses/types.ts";
+import { OutputLimiter, type OutputLimits } from "../src/core/output-limiter.ts";
 import { streamEvents, type StreamContext } from "../test/fakes/scenarios.ts";
 
 /** Network-sized reads: the replayed bytes are cut into pieces of this size (not on event boundaries). */
@@ -70,8 +71,11 @@ export function fakeTextInput(deltas: number): ReplayInput {
   return cut(events.map(frame).join(""), `fake ${deltas}-delta answer`, events.length);
 }
 
-/** Translates one stream; returns [upstream events, output bytes]. */
-function replayOnce(input: ReplayInput, encoder: TextEncoder): [number, number] {
+/**
+ * Translates one stream; returns [upstream events, output bytes]. With `limits`, the parts pass through the
+ * OutputLimiter as src/core/turn.ts puts it in (max_tokens: every text delta counted with o200k).
+ */
+function replayOnce(input: ReplayInput, encoder: TextEncoder, limits?: OutputLimits): [number, number] {
   const decoder = new TextDecoder();
   const parser = new SseParser();
   const normalizer = new ResponsesEventNormalizer();
@@ -82,6 +86,7 @@ function replayOnce(input: ReplayInput, encoder: TextEncoder): [number, number] 
     compat: "think-tags",
     includeUsage: true,
   });
+  const limiter = limits ? new OutputLimiter(limits) : null;
   let events = 0;
   let out = 0;
   for (const c of translator.start()) out += encoder.encode(serializeChunk(c)).length;
@@ -92,9 +97,11 @@ function replayOnce(input: ReplayInput, encoder: TextEncoder): [number, number] 
       const event = JSON.parse(m.data) as UpstreamEvent;
       events++;
       for (const part of normalizer.push(event)) {
-        for (const o of translator.push(part)) out += encoder.encode(serializeChunk(o)).length;
+        for (const p of limiter ? limiter.push(part) : [part]) {
+          for (const o of translator.push(p)) out += encoder.encode(serializeChunk(o)).length;
+        }
       }
-      if (normalizer.finished) break read;
+      if (normalizer.finished || limiter?.cut) break read;
     }
   }
   out += encoder.encode(DONE_LINE).length;
@@ -102,10 +109,14 @@ function replayOnce(input: ReplayInput, encoder: TextEncoder): [number, number] 
 }
 
 /** Replays `input` for about `durationMs` (after a short warm-up) and reports upstream events per second. */
-export function measureTranslator(input: ReplayInput, durationMs: number): TranslatorResult {
+export function measureTranslator(
+  input: ReplayInput,
+  durationMs: number,
+  limits?: OutputLimits,
+): TranslatorResult {
   const encoder = new TextEncoder();
   const warmUntil = performance.now() + Math.min(500, durationMs / 4);
-  while (performance.now() < warmUntil) replayOnce(input, encoder);
+  while (performance.now() < warmUntil) replayOnce(input, encoder, limits);
   let events = 0;
   let bytes = 0;
   let streams = 0;
@@ -116,7 +127,7 @@ export function measureTranslator(input: ReplayInput, durationMs: number): Trans
   while (now < end) {
     // Check the clock every few streams only.
     for (let i = 0; i < 8; i++) {
-      const [e, b] = replayOnce(input, encoder);
+      const [e, b] = replayOnce(input, encoder, limits);
       events += e;
       bytes += b;
       streams++;

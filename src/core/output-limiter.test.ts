@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { estimateTokens, OutputLimiter, type OutputLimits } from "./output-limiter.ts";
+import { OutputLimiter, type OutputLimits } from "./output-limiter.ts";
+import { countTextTokens } from "./token-count.ts";
 import type { StreamPart } from "./stream-parts.ts";
 
 const text = (delta: string): StreamPart => ({ type: "text-delta", delta });
@@ -83,37 +84,65 @@ describe("OutputLimiter", () => {
     expect(joined(out)).toBe("x##");
   });
 
-  it("cuts exactly at the token budget (4 characters per token)", () => {
-    const { out, cut } = run({ maxTokens: 2 }, [text("abc"), text("defghij"), finish]);
-    expect(out).toEqual([text("abc"), text("defgh"), { type: "finish", reason: "length" }]);
+  it("cuts exactly at the token budget, counted with o200k", () => {
+    // o200k: "Hello" " world" "," " how" " are" " you" "?" — 7 tokens, 29 characters.
+    const { out, cut } = run({ maxTokens: 4 }, [text("Hello wor"), text("ld, how are you?"), finish]);
+    expect(out).toEqual([text("Hello wor"), text("ld, how"), { type: "finish", reason: "length" }]);
+    expect(countTextTokens("Hello world, how")).toBe(4);
     expect(cut).toBe(true);
   });
 
-  it("does not count reasoning and passes it through", () => {
+  it("lets through a longer answer whose tokens fit although four characters per token would not", () => {
+    const long = "internationalization"; // 2 tokens, 20 characters
+    const { out, cut } = run({ maxTokens: 2 }, [text(long), finish]);
+    expect(out).toEqual([text(long), finish]);
+    expect(cut).toBe(false);
+  });
+
+  it("does not count reasoning against the budget and passes it through", () => {
     const reasoning: StreamPart = {
       type: "reasoning-delta",
-      delta: "long thoughts",
+      delta: "long thoughts about many things",
       kind: "summary",
       partIndex: 0,
     };
-    const { out, cut } = run({ maxTokens: 1 }, [reasoning, text("abcd"), finish]);
-    expect(out).toEqual([reasoning, text("abcd"), finish]);
+    const { out, cut } = run({ maxTokens: 1 }, [reasoning, text("Hello"), finish]);
+    expect(out).toEqual([reasoning, text("Hello"), finish]);
     expect(cut).toBe(false);
   });
 
   it("cuts with length when text arrives after the budget was used up exactly", () => {
-    const { out } = run({ maxTokens: 1 }, [text("abcd"), text("e"), finish]);
-    expect(out).toEqual([text("abcd"), { type: "finish", reason: "length" }]);
+    const { out } = run({ maxTokens: 1 }, [text("Hello"), text(" world"), finish]);
+    expect(out).toEqual([text("Hello"), { type: "finish", reason: "length" }]);
   });
 
-  it("never splits a surrogate pair at the budget", () => {
+  it("never splits a character at the budget", () => {
     const { out } = run({ maxTokens: 1 }, [text("abc😀def"), finish]);
     expect(joined(out)).toBe("abc");
   });
 
   it("applies the budget to text before a stop sequence", () => {
-    const { out } = run({ maxTokens: 1, stop: ["!"] }, [text("abcdefg!"), finish]);
-    expect(out).toEqual([text("abcd"), { type: "finish", reason: "length" }]);
+    const { out } = run({ maxTokens: 2, stop: ["!"] }, [text("one two three!"), finish]);
+    expect(out).toEqual([text("one two"), { type: "finish", reason: "length" }]);
+  });
+
+  it("counts the output it let through, reasoning and tool calls, for the usage of a cut turn", () => {
+    const l = new OutputLimiter({ maxTokens: 3 });
+    const parts: StreamPart[] = [
+      { type: "reasoning-delta", delta: "Think", kind: "summary", partIndex: 0 },
+      { type: "reasoning-delta", delta: "ing hard", kind: "summary", partIndex: 0 },
+      { type: "reasoning-delta", delta: "More", kind: "summary", partIndex: 1 },
+      { type: "tool-call-start", index: 0, callId: "c", name: "f" },
+      { type: "tool-call-end", index: 0, callId: "c", name: "f", arguments: '{"a":1}' },
+      text("one two three four"),
+    ];
+    for (const p of parts) l.push(p);
+    expect(l.cut).toBe(true);
+    const reasoning = countTextTokens("Thinking hard") + countTextTokens("More");
+    expect(l.outputUsage()).toEqual({
+      reasoningTokens: reasoning,
+      outputTokens: reasoning + countTextTokens('f{"a":1}') + 3,
+    });
   });
 
   it("passes an upstream error after flushing", () => {
@@ -121,11 +150,5 @@ describe("OutputLimiter", () => {
     const { out, cut } = run({ stop: ["xyz"] }, [text("ax"), err]);
     expect(out).toEqual([text("a"), text("x"), err]);
     expect(cut).toBe(false);
-  });
-
-  it("estimates tokens as ceil(chars / 4)", () => {
-    expect(estimateTokens("")).toBe(0);
-    expect(estimateTokens("abcd")).toBe(1);
-    expect(estimateTokens("abcde")).toBe(2);
   });
 });

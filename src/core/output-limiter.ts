@@ -4,30 +4,34 @@
 // - Stop: visible text is held back only as far as it could be the beginning of a stop sequence (at most
 //   longestStop-1 characters), so a sequence split over several deltas is still found. When one is found the text
 //   before it is sent, then `finish {reason:"stop"}`, and `cut` becomes true: the caller aborts the upstream.
-// - Max tokens: the relay cannot run the model's tokenizer, so it estimates tokens as ceil(characters / 4) of
-//   visible text (UTF-16 code units, the usual rule of thumb for English). Only the answer text counts: reasoning is
-//   not visible output here and tool-call arguments are never cut (half a JSON object helps nobody). The text is
-//   cut exactly at 4 × maxTokens characters → `finish {reason:"length"}`.
+// - Max tokens: visible text is counted with the models' own tokenizer (o200k) as it streams, delta by delta
+//   (StreamingTokenCounter, nothing buffered); the delta that crosses the budget is cut after the last token that
+//   fits → `finish {reason:"length"}`. Only the answer text counts: reasoning is not visible output here and
+//   tool-call arguments are never cut (half a JSON object helps nobody).
 //
-// A cut finish carries no usage: the backend only reports usage at the end of a response that now never comes.
+// A turn the limiter cuts never gets the backend's usage (it comes with the end of the response), so the limiter
+// also counts what the model produced: the visible text it let through, the reasoning text and the tool calls
+// (`outputUsage`). src/core/turn.ts adds the counted input and puts the usage on the cut finish.
 // With nothing configured `active` is false and push() is a pass-through; callers on the hot path should check
 // `active` and skip the limiter entirely.
 
 import type { StreamPart } from "./stream-parts.ts";
+import { StreamingTokenCounter } from "./streaming-token-counter.ts";
+import { countTextTokens } from "./token-count.ts";
 
 export interface OutputLimits {
   /** Stop sequences (empty strings are ignored). */
   stop?: string[];
-  /** Budget of visible output tokens (estimated, see above). */
+  /** Budget of visible output tokens (o200k tokens of the answer text). */
   maxTokens?: number;
 }
 
-/** Characters per estimated token. */
-export const CHARS_PER_TOKEN = 4;
-
-/** ceil(chars / 4): the relay's token estimate for visible text. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / CHARS_PER_TOKEN);
+/** What the model produced up to the cut, counted by the relay. */
+export interface CountedOutput {
+  /** Visible text + reasoning text + tool calls. */
+  outputTokens: number;
+  /** The reasoning text the backend showed (summaries or raw); the hidden reasoning cannot be counted. */
+  reasoningTokens: number;
 }
 
 const NONE: StreamPart[] = [];
@@ -38,7 +42,13 @@ export class OutputLimiter {
   private readonly stops: string[];
   private readonly longestStop: number;
   private readonly budget: number;
-  private emittedChars = 0;
+  /** Tokens of the visible text let through. */
+  private readonly visible = new StreamingTokenCounter();
+  /** The reasoning part being counted, and the tokens of the parts before it. */
+  private reasoning = new StreamingTokenCounter();
+  private reasoningPart = "";
+  private reasoningBefore = 0;
+  private toolTokens = 0;
   private held = "";
   private isCut = false;
   private ended = false;
@@ -47,16 +57,19 @@ export class OutputLimiter {
     this.stops = (limits.stop ?? []).filter((s) => typeof s === "string" && s.length > 0);
     this.longestStop = this.stops.reduce((n, s) => Math.max(n, s.length), 0);
     const max = limits.maxTokens;
-    this.budget =
-      typeof max === "number" && Number.isFinite(max) && max >= 0
-        ? Math.floor(max) * CHARS_PER_TOKEN
-        : Infinity;
+    this.budget = typeof max === "number" && Number.isFinite(max) && max >= 0 ? Math.floor(max) : Infinity;
     this.active = this.stops.length > 0 || this.budget !== Infinity;
   }
 
   /** True once the limiter ended the turn itself (stop sequence or budget); the caller should abort upstream. */
   get cut(): boolean {
     return this.isCut;
+  }
+
+  /** The output so far, counted with o200k (for the usage of a turn the limiter cut). */
+  outputUsage(): CountedOutput {
+    const reasoningTokens = this.reasoningBefore + this.reasoning.total;
+    return { outputTokens: this.visible.total + reasoningTokens + this.toolTokens, reasoningTokens };
   }
 
   push(part: StreamPart): StreamPart[] {
@@ -66,8 +79,10 @@ export class OutputLimiter {
       case "text-delta":
         return this.text(part.delta);
       case "reasoning-delta":
-      case "response-start":
+        this.countReasoning(part);
         // Reasoning may interleave with held-back text; it does not end a text run.
+        return [part];
+      case "response-start":
         return [part];
       case "finish":
       case "error": {
@@ -78,6 +93,7 @@ export class OutputLimiter {
         return out;
       }
       default: {
+        if (part.type === "tool-call-end") this.toolTokens += countTextTokens(part.name + part.arguments);
         // A tool call ends the text run: what was held back can no longer start a stop sequence.
         const out = this.flush();
         if (this.ended) return out;
@@ -117,20 +133,21 @@ export class OutputLimiter {
   /** Sends text within the budget; past the budget, sends what fits and finishes with "length". */
   private emit(text: string): StreamPart[] {
     if (text === "") return [];
-    const room = this.budget - this.emittedChars;
-    if (text.length <= room) {
-      this.emittedChars += text.length;
-      return [{ type: "text-delta", delta: text }];
-    }
-    let n = room;
-    // Never split a surrogate pair.
-    if (n > 0 && isHighSurrogate(text.charCodeAt(n - 1))) n--;
-    const out: StreamPart[] = [];
-    if (n > 0) {
-      this.emittedChars += n;
-      out.push({ type: "text-delta", delta: text.slice(0, n) });
-    }
+    const kept = this.visible.pushWithin(text, this.budget);
+    if (kept === text) return [{ type: "text-delta", delta: text }];
+    const out: StreamPart[] = kept === "" ? [] : [{ type: "text-delta", delta: kept }];
     return this.cutWith(out, "length");
+  }
+
+  /** Reasoning parts (summary paragraphs) are separate texts, each counted on its own. */
+  private countReasoning(part: Extract<StreamPart, { type: "reasoning-delta" }>): void {
+    const key = `${part.kind}:${part.partIndex}`;
+    if (key !== this.reasoningPart) {
+      this.reasoningPart = key;
+      this.reasoningBefore += this.reasoning.total;
+      this.reasoning = new StreamingTokenCounter();
+    }
+    this.reasoning.push(part.delta);
   }
 
   private flush(): StreamPart[] {
@@ -168,8 +185,4 @@ export class OutputLimiter {
     }
     return 0;
   }
-}
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
 }

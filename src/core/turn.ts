@@ -1,13 +1,18 @@
 // One turn against the backend, in the dialect-neutral StreamPart form: upstream events → normalizer → (optional)
 // stop/max-token limiter. Errors before the first byte are thrown (the route answers with a status); errors after
 // it become a terminal `error` part, so every dialect can end its stream properly.
+//
+// A turn the limiter cuts ends before the backend sends its usage: its finish part gets the usage counted here
+// instead (the request's input, see request-tokens.ts, and the output the limiter counted), so every dialect
+// reports usage on every answer.
 
 import type { CodexClient } from "../upstream/codex-client.ts";
 import type { ResponsesRequestBody, UpstreamEvent } from "../responses/types.ts";
 import { ResponsesEventNormalizer } from "../responses/normalize-events.ts";
 import { RelayError } from "./errors.ts";
 import { OutputLimiter } from "./output-limiter.ts";
-import type { StreamPart } from "./stream-parts.ts";
+import { countRequestTokens } from "./request-tokens.ts";
+import type { StreamPart, TurnUsage } from "./stream-parts.ts";
 
 export interface TurnOptions {
   signal?: AbortSignal;
@@ -28,7 +33,7 @@ export async function startTurn(
   options: TurnOptions,
 ): Promise<Turn> {
   const reply = await upstream.stream(body, { signal: options.signal, sessionId: options.sessionId });
-  return { headers: reply.headers, parts: turnParts(reply.events, options, declaredTools(body)) };
+  return { headers: reply.headers, parts: turnParts(reply.events, options, body) };
 }
 
 /** Names of the function tools the request declares (the normalizer unwraps parallel-call wrappers of these). */
@@ -43,17 +48,19 @@ function declaredTools(body: ResponsesRequestBody): string[] {
 async function* turnParts(
   events: AsyncIterable<UpstreamEvent>,
   options: TurnOptions,
-  tools: string[],
+  body: ResponsesRequestBody,
 ): AsyncGenerator<StreamPart> {
-  const normalizer = new ResponsesEventNormalizer({ declaredTools: tools });
+  const normalizer = new ResponsesEventNormalizer({ declaredTools: declaredTools(body) });
   const limited = (options.stop && options.stop.length > 0) || options.maxTokens !== undefined;
   const limiter = limited ? new OutputLimiter({ stop: options.stop, maxTokens: options.maxTokens }) : null;
   let tail: StreamPart[];
   try {
     for await (const event of events) {
       for (const part of normalizer.push(event)) {
-        if (limiter) yield* limiter.push(part);
-        else yield part;
+        if (!limiter) yield part;
+        else
+          for (const out of limiter.push(part))
+            yield limiter.cut ? withCountedUsage(out, limiter, body) : out;
       }
       // Stop reading at the terminal event or when the limiter cut the answer: leaving the loop aborts the request.
       if (normalizer.finished || limiter?.cut) return;
@@ -68,6 +75,21 @@ async function* turnParts(
     if (limiter) yield* limiter.push(part);
     else yield part;
   }
+}
+
+/** The cut finish, with the usage the backend will not send. */
+function withCountedUsage(part: StreamPart, limiter: OutputLimiter, body: ResponsesRequestBody): StreamPart {
+  if (part.type !== "finish" || part.usage) return part;
+  const { outputTokens, reasoningTokens } = limiter.outputUsage();
+  const inputTokens = countRequestTokens(body);
+  const usage: TurnUsage = {
+    inputTokens,
+    cachedInputTokens: 0,
+    outputTokens,
+    reasoningTokens,
+    totalTokens: inputTokens + outputTokens,
+  };
+  return { ...part, usage };
 }
 
 function errorPart(err: unknown): StreamPart {

@@ -74,16 +74,23 @@ describe("OllamaChatStreamTranslator", () => {
     expect(lines[1]).toMatchObject({ done: true, done_reason: "stop" });
   });
 
-  it("maps length to done_reason length and estimates eval_count without usage", () => {
+  it("maps length to done_reason length with the usage of the cut turn", () => {
+    const usage = {
+      inputTokens: 9,
+      cachedInputTokens: 0,
+      outputTokens: 2,
+      reasoningTokens: 0,
+      totalTokens: 11,
+    };
     const lines = run([
       { type: "text-delta", delta: "12345678" },
-      { type: "finish", reason: "length" },
+      { type: "finish", reason: "length", usage },
     ]);
     expect(lines[1]).toMatchObject({
       done: true,
       done_reason: "length",
       eval_count: 2,
-      prompt_eval_count: 0,
+      prompt_eval_count: 9,
     });
   });
 

@@ -1,9 +1,8 @@
 // The timing and token fields of Ollama's final object, measured by the relay while the turn's parts pass by.
 // Ollama's phases map onto a remote turn as: load = until the backend accepted the request (connection, auth,
 // queueing), prompt eval = from there to the first output (the backend reading the prompt), eval = first output
-// to the end. Durations are nanoseconds, as in Ollama. Counts come from the backend's usage.
+// to the end. Durations are nanoseconds, as in Ollama. Counts come from the turn's usage.
 
-import { CHARS_PER_TOKEN } from "../core/output-limiter.ts";
 import type { StreamPart, TurnUsage } from "../core/stream-parts.ts";
 
 export interface OllamaMetrics {
@@ -24,8 +23,6 @@ function ns(ms: number): number {
 export class TurnClock {
   private accepted: number | undefined;
   private firstOutput: number | undefined;
-  /** Characters of output seen, for an estimate when a cut turn has no usage. */
-  private outputChars = 0;
 
   /** `startedAt`: performance.now() when the request arrived. */
   constructor(
@@ -40,14 +37,8 @@ export class TurnClock {
         break;
       case "text-delta":
       case "reasoning-delta":
-        this.firstOutput ??= this.now();
-        this.outputChars += part.delta.length;
-        break;
       case "tool-call-start":
         this.firstOutput ??= this.now();
-        break;
-      case "tool-call-end":
-        this.outputChars += part.arguments.length;
         break;
       default:
         break;
@@ -64,8 +55,8 @@ export class TurnClock {
       load_duration: ns(accepted - this.startedAt),
       prompt_eval_count: usage?.inputTokens ?? 0,
       prompt_eval_duration: ns(first - accepted),
-      // A turn cut by num_predict or a stop sequence ends before the backend reports usage: estimate the output.
-      eval_count: usage?.outputTokens ?? Math.ceil(this.outputChars / CHARS_PER_TOKEN),
+      // A turn cut by num_predict or a stop sequence carries the usage the relay counted (src/core/turn.ts).
+      eval_count: usage?.outputTokens ?? 0,
       eval_duration: ns(end - first),
     };
   }

@@ -8,7 +8,7 @@
 //   tool-call-end       the part of the arguments that did not stream, if any
 //   finish              exactly one chunk {delta:{}, finish_reason}; then, with include_usage, a chunk with
 //                       choices:[] and usage (every earlier chunk carries usage:null, as OpenAI does). A turn cut by
-//                       the relay (stop / max tokens) has no usage from the backend: the usage chunk is left out.
+//                       the relay (stop / max tokens) carries the usage the relay counted (src/core/turn.ts).
 //   error               {error:{message,type,code,param:null}}, written by the route as one more data line.
 //
 // The route writes each output as `data: <json>\n\n` (serializeChunk) and ends with `data: [DONE]\n\n`.

@@ -4,7 +4,7 @@
 //   reasoning, tools    nothing: a completion shows only the answer text
 //   finish              one chunk {text:"", finish_reason}; then, with stream_options.include_usage, a chunk with
 //                       choices:[] and usage (earlier chunks carry usage:null). A turn cut at the relay (stop /
-//                       max_tokens) has no backend usage: the usage chunk is left out.
+//                       max_tokens) carries the usage the relay counted (src/core/turn.ts).
 //   error               {error:{message,type,param:null,code}}, one more data line.
 //
 // The route writes each output as `data: <json>\n\n` and ends with `data: [DONE]\n\n`.

@@ -148,7 +148,8 @@ describe("chat", () => {
       options: { num_predict: 5, temperature: 0.3 },
     });
     expect(r.done_reason).toBe("length");
-    expect(r.message.content).toBe("x".repeat(20));
+    // o200k splits a run of x into tokens of 8.
+    expect(r.message.content).toBe("x".repeat(40));
   });
 
   it("answers a preload (no messages) without calling the backend", async () => {

@@ -244,7 +244,8 @@ describe("relay-side limits and failures", () => {
       max_tokens: 10,
       messages: [{ role: "user", content: "x" }],
     });
-    expect(r.choices[0]!.message.content).toBe("a".repeat(40));
+    // o200k splits a run of a into tokens of 8.
+    expect(r.choices[0]!.message.content).toBe("a".repeat(80));
     expect(r.choices[0]!.finish_reason).toBe("length");
   });
 
