@@ -2,11 +2,14 @@
 
 import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
-import { bodyLimit } from "hono/body-limit";
 import type { Relay } from "./relay.ts";
 import { RelayError } from "./core/errors.ts";
 import { keyVerifier, presentedKey } from "./http/api-key.ts";
 import { asRelayError, renderError } from "./http/render-error.ts";
+import { hostAllowed, isLoopbackHostname, originAllowed } from "./http/origin-guard.ts";
+import { BodyBudget, DEFAULT_BODY_MEMORY_LIMIT } from "./http/body-budget.ts";
+import { clientAddress } from "./http/client-address.ts";
+import { createLogLimiter } from "./core/rate-limited-log.ts";
 import { chatCompletions } from "./routes/openai-chat.ts";
 import { completions } from "./routes/openai-completions.ts";
 import { responses, responsesWebSocket } from "./routes/openai-responses.ts";
@@ -17,14 +20,47 @@ import { mergeOllamaModels } from "./models/merge-ollama-models.ts";
 
 const PROTECTED = ["/v1/", "/api/", "/debug/"];
 
-export function createApp(relay: Relay): Hono {
+export interface AppOptions {
+  /**
+   * The address the runtime listens on, when it has one (Node). On a loopback address the relay refuses requests
+   * whose Host is not a loopback name or in ALLOWED_HOSTS (DNS rebinding).
+   */
+  bindHost?: string;
+}
+
+export function createApp(relay: Relay, options: AppOptions = {}): Hono {
   const { config, logger } = relay;
   const app = new Hono();
+
+  // Browsers first: a page that is not allowed gets a 403 before anything else runs, preflight included (so it
+  // gets no CORS headers either), whatever the content type of what it sent.
+  const checkHost = options.bindHost !== undefined && isLoopbackHostname(options.bindHost);
+  const policy = { corsOrigins: config.corsOrigins };
+  app.use("*", async (c, next) => {
+    const host = c.req.header("host");
+    if (checkHost && !hostAllowed(host, config.allowedHosts)) {
+      throw new RelayError(
+        403,
+        `The relay listens on a loopback address and does not answer requests for the host '${host}' (a DNS-rebinding guard): use 127.0.0.1 or localhost, or add the name to ALLOWED_HOSTS.`,
+        { code: "host_not_allowed" },
+      );
+    }
+    const origin = c.req.header("origin");
+    if (origin !== undefined && !originAllowed(origin, host, policy)) {
+      throw new RelayError(
+        403,
+        `Requests from the web origin '${origin}' are not allowed: a web page may not use the relay unless its origin is listed in CORS_ORIGINS.`,
+        { code: "origin_not_allowed" },
+      );
+    }
+    return next();
+  });
 
   app.use(
     "*",
     cors({
-      origin: config.corsOrigins.includes("*") ? "*" : config.corsOrigins,
+      // Only allowed origins get this far (see above): echo them.
+      origin: config.corsOrigins.includes("*") ? "*" : (origin) => origin,
       allowHeaders: [
         "authorization",
         "content-type",
@@ -56,10 +92,24 @@ export function createApp(relay: Relay): Hono {
   };
 
   if (keyMatches !== null) {
+    const limitLog = createLogLimiter({ burst: 10, intervalMs: 60_000 });
     app.use("*", async (c, next) => {
       if (!PROTECTED.some((p) => c.req.path.startsWith(p)) || c.req.method === "OPTIONS") return next();
       const presented = presentedKey({ get: (n) => c.req.header(n) });
       if (presented === null || !keyMatches(presented)) {
+        // Who knocked and where, never what they presented (it may be a real key of another service).
+        limitLog((suppressed) =>
+          logger.warn(
+            {
+              method: c.req.method,
+              path: c.req.path,
+              client: clientAddress(c),
+              reason: presented === null ? "missing" : "wrong",
+              ...(suppressed > 0 ? { suppressedSinceLast: suppressed } : {}),
+            },
+            "rejected a request without a valid API key",
+          ),
+        );
         throw new RelayError(
           401,
           presented === null
@@ -94,20 +144,71 @@ export function createApp(relay: Relay): Hono {
       { code: "request_too_large" },
     );
   };
-  const limitChunkedBody = bodyLimit({ maxSize: config.bodyLimit, onError: tooLarge });
-  // Hono's bodyLimit reads `c.req.raw.body`, which makes @hono/node-server build a full web Request and a web
-  // stream over the socket for every request (a sixth of the relay's CPU per request in `npm run bench`).
-  // The headers decide it when they can: bodyless methods, or a Content-Length without Transfer-Encoding (what
-  // bodyLimit itself checks then); only a chunked body goes through bodyLimit, which counts its bytes.
+  const budget = new BodyBudget(
+    Math.max(config.bodyMemoryLimit ?? DEFAULT_BODY_MEMORY_LIMIT, config.bodyLimit),
+  );
+  const busy = (): never => {
+    throw new RelayError(
+      503,
+      `The relay is holding ${Math.round(budget.limit / 2 ** 20)} MB of request bodies already (BODY_MEMORY_LIMIT); retry shortly.`,
+      { code: "server_busy", headers: { "retry-after": "1" } },
+    );
+  };
+  // The headers decide when they can: bodyless methods, or a Content-Length without Transfer-Encoding. Reading
+  // `c.req.raw.body` would make @hono/node-server build a full web Request and a web stream over the socket for
+  // every request (a sixth of the relay's CPU per request in `npm run bench`); only a chunked body is read here,
+  // counting its bytes. Either way the body's bytes are taken from the shared budget until the request is answered.
   app.use("*", async (c, next) => {
     const method = c.req.method;
-    if (method === "GET" || method === "HEAD") return next();
+    if (method === "GET" || method === "HEAD" || method === "OPTIONS") return next();
+    let reserved = 0;
     const length = c.req.header("content-length");
-    if (length !== undefined && c.req.header("transfer-encoding") === undefined) {
-      if (Number.parseInt(length, 10) > config.bodyLimit) tooLarge();
+    try {
+      if (length !== undefined && c.req.header("transfer-encoding") === undefined) {
+        const declared = Number.parseInt(length, 10) || 0;
+        if (declared > config.bodyLimit) tooLarge();
+        if (!budget.tryReserve(declared)) busy();
+        reserved = declared;
+      } else if (c.req.raw.body) {
+        const chunks: Uint8Array[] = [];
+        const reader = c.req.raw.body.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          if (reserved + value.length > config.bodyLimit) {
+            void reader.cancel().catch(() => {});
+            tooLarge();
+          }
+          if (!budget.tryReserve(value.length)) {
+            void reader.cancel().catch(() => {});
+            busy();
+          }
+          reserved += value.length;
+          chunks.push(value);
+        }
+        c.req.raw = new Request(c.req.raw, { body: concat(chunks, reserved) });
+      }
+    } catch (err) {
+      budget.release(reserved);
+      throw err;
+    }
+    if (reserved === 0) return next();
+    // Released once the answer is sent (a stream holds its request until its last byte) where the runtime says so.
+    let released = false;
+    const release = () => {
+      if (!released) budget.release(reserved);
+      released = true;
+    };
+    const outgoing = (c.env as { outgoing?: OutgoingLike } | undefined)?.outgoing;
+    if (outgoing && typeof outgoing.once === "function" && !outgoing.destroyed) {
+      outgoing.once("close", release);
       return next();
     }
-    return limitChunkedBody(c, next);
+    try {
+      await next();
+    } finally {
+      release();
+    }
   });
 
   if (config.verbose) {
@@ -173,4 +274,20 @@ export function createApp(relay: Relay): Hono {
   });
 
   return app;
+}
+
+interface OutgoingLike {
+  once(event: "close", listener: () => void): unknown;
+  destroyed?: boolean;
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
+  if (chunks.length === 1) return chunks[0]! as Uint8Array<ArrayBuffer>;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
 }

@@ -14,7 +14,11 @@ describe("loadConfig", () => {
     expect(c.responsesUrl).toBe("https://chatgpt.com/backend-api/codex/responses");
     expect(c.modelsUrl).toBe("https://chatgpt.com/backend-api/codex/models");
     expect(c.bodyLimit).toBe(50 * 1024 * 1024);
-    expect(c.corsOrigins).toEqual(["*"]);
+    expect(c.corsOrigins).toEqual([]);
+    expect(c.allowedHosts).toEqual([]);
+    expect(c.maxConnections).toBe(512);
+    expect(c.sendTimeoutMs).toBe(60_000);
+    expect(c.bodyMemoryLimit).toBeNull();
   });
 
   it.each([

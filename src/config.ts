@@ -48,10 +48,24 @@ export interface Config {
   debugModel: string | null;
   verbose: boolean;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Web origins allowed besides loopback pages and the relay's own (CORS_ORIGINS); "*" allows every origin. */
   corsOrigins: string[];
+  /** Host names accepted on a loopback bind besides loopback ones (ALLOWED_HOSTS); "*" accepts any. */
+  allowedHosts: string[];
   upstreamIdleTimeoutMs: number;
   /** Maximum request body, bytes. */
   bodyLimit: number;
+  /**
+   * Bytes all in-flight request bodies may hold together (BODY_MEMORY_LIMIT); beyond it new bodies get 503. Null:
+   * the runtime decides (Node: an eighth of the JS heap limit).
+   */
+  bodyMemoryLimit: number | null;
+  /** Open client connections the Node server accepts (MAX_CONNECTIONS); more are answered 503 and closed. */
+  maxConnections: number;
+  /** A client that takes none of the bytes sent to it for this long is disconnected (SEND_TIMEOUT_MS). */
+  sendTimeoutMs: number;
+  /** At most one forced refresh (POST /debug/refresh) per this interval (DEBUG_REFRESH_MIN_MS). */
+  debugRefreshIntervalMs: number;
   /** alias → model name (the target may carry an effort suffix). */
   modelAliases: Record<string, string>;
   /** Our short default base instructions, used when the catalogue has none for a model. */
@@ -202,6 +216,13 @@ export function usageUrlFor(responsesUrl: string): string {
   return `${u.origin}/api/codex/usage`;
 }
 
+function list(env: Env, name: string): string[] {
+  return (str(env, name) ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 /** The catalogue endpoint that sits beside the responses endpoint. */
 export function modelsUrlFor(responsesUrl: string): string {
   return responsesUrl.replace(/\/responses$/, "") + "/models";
@@ -262,12 +283,14 @@ export function loadConfig(env: Env): Config {
       ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const,
       bool(env, "VERBOSE", false) ? "debug" : "info",
     ),
-    corsOrigins: (str(env, "CORS_ORIGINS") ?? "*")
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean),
+    corsOrigins: list(env, "CORS_ORIGINS"),
+    allowedHosts: list(env, "ALLOWED_HOSTS"),
     upstreamIdleTimeoutMs: int(env, "UPSTREAM_IDLE_TIMEOUT_MS", 300_000, 100, 3_600_000),
     bodyLimit: size(env, "BODY_LIMIT", 50 * 1024 * 1024),
+    bodyMemoryLimit: str(env, "BODY_MEMORY_LIMIT") === null ? null : size(env, "BODY_MEMORY_LIMIT", 0),
+    maxConnections: int(env, "MAX_CONNECTIONS", 512, 1, 1_000_000),
+    sendTimeoutMs: int(env, "SEND_TIMEOUT_MS", 60_000, 100, 3_600_000),
+    debugRefreshIntervalMs: int(env, "DEBUG_REFRESH_MIN_MS", 30_000, 0, 3_600_000),
     modelAliases: aliases(env, "MODEL_ALIASES"),
     codexInstructions: str(env, "CODEX_INSTRUCTIONS") ?? DEFAULT_INSTRUCTIONS,
     instructionsMode: oneOf(env, "INSTRUCTIONS_MODE", ["developer", "instructions"] as const, "developer"),

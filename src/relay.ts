@@ -10,6 +10,7 @@ import { createCodexClient, type CodexClient } from "./upstream/codex-client.ts"
 import { RateLimitTracker } from "./upstream/rate-limits.ts";
 import { createModelCatalog, type ModelCatalog } from "./models/catalog.ts";
 import { UpstreamHealth, observeFetch } from "./observe/upstream-health.ts";
+import { SecretScrubber, scrubbingLogger } from "./core/secret-scrubber.ts";
 
 export interface Relay {
   config: Config;
@@ -20,6 +21,8 @@ export interface Relay {
   rateLimits: RateLimitTracker;
   /** What the backend said lately (/health, the status page). */
   upstreamHealth: UpstreamHealth;
+  /** Knows every secret in play; what comes from the backend or the issuer goes through it. */
+  secrets: SecretScrubber;
   startedAt: number;
 }
 
@@ -37,14 +40,21 @@ export interface RelayOptions {
 }
 
 export function createRelay(config: Config, options: RelayOptions): Relay {
+  const secrets = new SecretScrubber();
+  secrets.addPermanent(config.apiKey);
+  secrets.addPermanent(config.chatgptAccessToken);
+  // Every log line of the core goes through the scrubber: a backend or issuer message quoted in a log is clean.
+  const logger = scrubbingLogger(options.logger, secrets);
   const tokens =
     options.tokens ??
     createTokenManager({
       config,
       store: options.store,
       fetch: options.fetch,
-      logger: options.logger,
+      logger,
       seedLoader: options.seedLoader,
+      secrets,
+      forcedRefreshIntervalMs: config.debugRefreshIntervalMs,
     });
   const rateLimits = new RateLimitTracker();
   const upstreamHealth = new UpstreamHealth();
@@ -53,25 +63,27 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
     config,
     credentials: tokens,
     rateLimits,
-    logger: options.logger,
+    logger,
     fetch: observeFetch(baseFetch, upstreamHealth),
+    scrubber: secrets,
     installationId: options.installationId ?? crypto.randomUUID(),
     retryBaseMs: options.retryBaseMs,
   });
   const catalog = createModelCatalog({
     modelsUrl: config.modelsUrl,
     credentials: tokens,
-    logger: options.logger,
+    logger,
     fetch: options.fetch,
   });
   return {
     config,
-    logger: options.logger,
+    logger,
     tokens,
     upstream,
     catalog,
     rateLimits,
     upstreamHealth,
+    secrets,
     startedAt: Date.now(),
   };
 }

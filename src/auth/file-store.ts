@@ -3,8 +3,8 @@
 // created exclusively beside it.
 
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
-import { homedir } from "node:os";
+import { chmod, mkdir, open, readFile, readdir, rename, stat, unlink } from "node:fs/promises";
+import { homedir, hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { parseAuthJson } from "./document.ts";
 import type { AuthDocument, TokenStore } from "./types.ts";
@@ -25,10 +25,24 @@ export async function readAuthFile(path: string): Promise<AuthDocument | null> {
 }
 
 export interface FileStoreOptions {
-  /** A lock older than this is taken to be left by a crashed holder and broken. Default 30 s. */
+  /**
+   * A lock older than this (or seen unchanged for this long, whatever its mtime says) is taken to be left by a
+   * crashed holder and broken. A lock whose holder is a dead process on this host is broken at once. Default 30 s.
+   */
   lockStaleMs?: number;
   /** How often a waiter looks at the lock again. Default 50 ms. */
   lockPollMs?: number;
+  /** Taking the lock gives up after this long with a LockTimeoutError. Default 25 s (a refresh times out at 20 s). */
+  lockTimeoutMs?: number;
+}
+
+/** The refresh lock could not be taken in time: another holder keeps it (or a lock file is wedged). */
+export class LockTimeoutError extends Error {
+  readonly code = "ELOCKTIMEOUT";
+  constructor(message: string) {
+    super(message);
+    this.name = "LockTimeoutError";
+  }
 }
 
 export interface FileStore extends TokenStore {
@@ -44,8 +58,10 @@ interface Cached {
 export function createFileStore(path: string, options: FileStoreOptions = {}): FileStore {
   const staleMs = options.lockStaleMs ?? 30_000;
   const pollMs = options.lockPollMs ?? 50;
+  const timeoutMs = options.lockTimeoutMs ?? 25_000;
   const lockPath = `${path}.lock`;
   let cache: Cached | null = null;
+  let swept = false;
 
   // Hot path: concurrent callers share one stat (a thread-pool round trip each, 4.5 % of the relay's CPU under
   // load otherwise); the file is parsed again only when it changed (inode, size or mtime differ).
@@ -89,6 +105,10 @@ export function createFileStore(path: string, options: FileStoreOptions = {}): F
     if (currentRefresh !== expectedRefreshToken) return false;
     // Keys someone else (the CLI) keeps in the file survive, even if `next` never saw them.
     const merged = { ...current, ...next, tokens: { ...currentTokens, ...next.tokens } };
+    if (!swept) {
+      swept = true;
+      await sweepTempFiles(dirname(path));
+    }
     await writeAtomic(path, JSON.stringify(merged, null, 2) + "\n");
     cache = null;
     inflight = null; // a load that began before the write must not be shared with later callers
@@ -114,7 +134,7 @@ export function createFileStore(path: string, options: FileStoreOptions = {}): F
 
   async function withRefreshLock<T>(fn: (current: AuthDocument | null) => Promise<T>): Promise<T> {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    const nonce = await acquire(lockPath, staleMs, pollMs);
+    const nonce = await acquire(lockPath, staleMs, pollMs, timeoutMs);
     try {
       return await fn(await load());
     } finally {
@@ -133,9 +153,13 @@ export async function writeAtomic(path: string, text: string): Promise<void> {
   try {
     await fh.writeFile(text, "utf8");
     await fh.sync();
-  } finally {
-    await fh.close();
+  } catch (err) {
+    // Disk full, quota: no empty or partial temp file may stay behind.
+    await fh.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw err;
   }
+  await fh.close();
   try {
     await chmod(tmp, 0o600); // the umask cannot widen it, but a strange one could narrow it to 0
     await rename(tmp, path);
@@ -145,16 +169,40 @@ export async function writeAtomic(path: string, text: string): Promise<void> {
   }
 }
 
+/** Temp files of writers that died half-way (their pid is not alive on this host). */
+async function sweepTempFiles(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^\.auth\.json\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
+    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) {
+      await unlink(join(dir, name)).catch(() => undefined);
+    }
+  }
+}
+
 interface LockInfo {
   pid: number;
   at: number;
   nonce: string;
+  /** The holder's host name: a pid means something only there. Absent in locks of older versions. */
+  host?: string;
 }
 
 /** Take the lock file; returns our nonce, which release() checks so that we never remove someone else's lock. */
-async function acquire(lockPath: string, staleMs: number, pollMs: number): Promise<string> {
+async function acquire(
+  lockPath: string,
+  staleMs: number,
+  pollMs: number,
+  timeoutMs: number,
+): Promise<string> {
   const nonce = randomBytes(8).toString("hex");
-  const info: LockInfo = { pid: process.pid, at: Date.now(), nonce };
+  const info: LockInfo = { pid: process.pid, at: Date.now(), nonce, host: hostname() };
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       const fh = await open(lockPath, "wx", 0o600);
@@ -171,8 +219,66 @@ async function acquire(lockPath: string, staleMs: number, pollMs: number): Promi
       if (!isCode(err, "EEXIST")) throw err;
     }
     if (await breakIfStale(lockPath, staleMs)) continue;
+    if (Date.now() >= deadline) throw new LockTimeoutError(await describeLock(lockPath, timeoutMs));
     await sleep(pollMs + Math.floor(Math.random() * pollMs));
   }
+}
+
+async function describeLock(lockPath: string, timeoutMs: number): Promise<string> {
+  const holder = (await readLock(lockPath))?.info;
+  const who = holder?.pid
+    ? `process ${holder.pid}${holder.host ? ` on ${holder.host}` : ""}`
+    : "another process";
+  return (
+    `${lockPath} is held by ${who} and was not released within ${Math.round(timeoutMs / 1000)} s; ` +
+    "if no relay or other program is refreshing the tokens, delete that file"
+  );
+}
+
+async function readLock(lockPath: string): Promise<{ info: Partial<LockInfo> | null; raw: string } | null> {
+  let raw: string;
+  try {
+    raw = await readFile(lockPath, "utf8");
+  } catch {
+    return null;
+  }
+  try {
+    const v = JSON.parse(raw) as unknown;
+    return { info: typeof v === "object" && v !== null ? (v as Partial<LockInfo>) : null, raw };
+  } catch {
+    return { info: null, raw };
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return isCode(err, "EPERM"); // alive, another user's
+  }
+}
+
+/** Lock contents as first seen by this process, and when: an mtime in the future must not make a lock eternal. */
+const firstSeen = new Map<string, { raw: string; at: number }>();
+
+/** Whether the lock at `lockPath` is left over: dead holder, too old, or unchanged for `staleMs` of our watching. */
+async function isStale(lockPath: string, staleMs: number): Promise<boolean | null> {
+  const age = await ageMs(lockPath);
+  if (age === null) return null; // gone
+  if (age >= staleMs) return true;
+  const lock = await readLock(lockPath);
+  if (lock === null) return null;
+  const holder = lock.info;
+  const local = holder?.host === undefined || holder.host === hostname();
+  if (local && typeof holder?.pid === "number" && holder.pid > 0 && !processAlive(holder.pid)) return true;
+  const seen = firstSeen.get(lockPath);
+  if (seen?.raw !== lock.raw) {
+    firstSeen.set(lockPath, { raw: lock.raw, at: Date.now() });
+    if (firstSeen.size > 32) firstSeen.delete(firstSeen.keys().next().value as string);
+    return false;
+  }
+  return Date.now() - seen.at >= staleMs;
 }
 
 /**
@@ -181,9 +287,9 @@ async function acquire(lockPath: string, staleMs: number, pollMs: number): Promi
  * is never removed by another waiter that saw the stale one.
  */
 async function breakIfStale(lockPath: string, staleMs: number): Promise<boolean> {
-  const age = await ageMs(lockPath);
-  if (age === null) return true; // released meanwhile
-  if (age < staleMs) return false;
+  const stale = await isStale(lockPath, staleMs);
+  if (stale === null) return true; // released meanwhile
+  if (!stale) return false;
   const breakPath = `${lockPath}.break`;
   try {
     await (await open(breakPath, "wx", 0o600)).close();
@@ -195,8 +301,10 @@ async function breakIfStale(lockPath: string, staleMs: number): Promise<boolean>
     return false;
   }
   try {
-    const again = await ageMs(lockPath);
-    if (again !== null && again >= staleMs) await unlink(lockPath).catch(() => undefined);
+    if ((await isStale(lockPath, staleMs)) === true) {
+      await unlink(lockPath).catch(() => undefined);
+      firstSeen.delete(lockPath);
+    }
   } finally {
     await unlink(breakPath).catch(() => undefined);
   }

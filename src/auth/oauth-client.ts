@@ -5,6 +5,8 @@ export interface RefreshReply {
   id_token?: string;
   access_token?: string;
   refresh_token?: string;
+  /** The issuer's clock when it answered (its Date header), ms since the epoch: tells a skewed local clock. */
+  issuerTimeMs?: number;
 }
 
 /** Error codes after which the refresh token will never work again. */
@@ -41,6 +43,8 @@ export interface RefreshOptions {
   signal?: AbortSignal;
   /** Gives up after this long (a transient failure). Kept below the file lock's stale age. */
   timeoutMs?: number;
+  /** Removes known secrets from what the issuer says (its error code may quote the refresh token). */
+  scrub?: (text: string) => string;
 }
 
 export const DEFAULT_REFRESH_TIMEOUT_MS = 20_000;
@@ -73,8 +77,10 @@ export async function refreshTokens(options: RefreshOptions): Promise<RefreshRep
 
   const body = await readJson(res);
   if (!res.ok) {
-    const code = errorCode(body);
-    const permanent = res.status === 401 || (code !== null && PERMANENT_REFRESH_CODES.has(code));
+    const rawCode = errorCode(body);
+    const permanent = res.status === 401 || (rawCode !== null && PERMANENT_REFRESH_CODES.has(rawCode));
+    // The code goes into messages and logs: never a token, whatever the issuer put there.
+    const code = rawCode === null ? null : scrubIssuerText(rawCode, options);
     throw new RefreshError(`Token refresh failed: HTTP ${res.status}${code ? ` (${code})` : ""}`, {
       permanent,
       code: code ?? (res.status === 401 ? "unauthorized" : null),
@@ -93,7 +99,16 @@ export async function refreshTokens(options: RefreshOptions): Promise<RefreshRep
   if (typeof b.id_token === "string" && b.id_token) reply.id_token = b.id_token;
   if (typeof b.access_token === "string" && b.access_token) reply.access_token = b.access_token;
   if (typeof b.refresh_token === "string" && b.refresh_token) reply.refresh_token = b.refresh_token;
+  const date = Date.parse(res.headers.get("date") ?? "");
+  if (!Number.isNaN(date)) reply.issuerTimeMs = date;
   return reply;
+}
+
+/** What the issuer said, without the refresh token we sent (or any other known secret), and short. */
+function scrubIssuerText(text: string, options: RefreshOptions): string {
+  let out = options.refreshToken ? text.replaceAll(options.refreshToken, "[redacted]") : text;
+  if (options.scrub) out = options.scrub(out);
+  return out.length > 100 ? `${out.slice(0, 100)}…` : out;
 }
 
 async function readJson(res: Response): Promise<unknown> {

@@ -9,6 +9,7 @@ import type { Config } from "../config.ts";
 import { RelayError } from "../core/errors.ts";
 import { fingerprint, silentLogger } from "../core/logger.ts";
 import type { Logger } from "../core/logger.ts";
+import type { SecretScrubber } from "../core/secret-scrubber.ts";
 import { accountIdOf, isNewer, parseAuthJson } from "./document.ts";
 import { decodeJwtClaims } from "./jwt.ts";
 import type { TokenClaims } from "./jwt.ts";
@@ -22,6 +23,16 @@ export const REFRESH_WINDOW_MS = 5 * 60_000;
 export const REFRESH_INTERVAL_MS = 8 * 24 * 60 * 60_000;
 /** After a transient refresh failure, requests wait this long before the token endpoint is tried again. */
 export const TRANSIENT_BACKOFF_MS = 15_000;
+/**
+ * Tokens this process refreshed are not refreshed again proactively for this long, even when they look expiring:
+ * a clock that is ahead, or an issuer handing out short-lived tokens, must not cause a refresh per request (each
+ * one rotating the refresh token). A 401 from the backend still refreshes at once.
+ */
+export const MIN_REFRESH_INTERVAL_MS = 60_000;
+/** A rotated pair the store could not take is written again at most this often (driven by requests). */
+export const SAVE_RETRY_MS = 5_000;
+/** A local clock further than this from the issuer's is corrected for (and warned about). */
+export const CLOCK_SKEW_TOLERANCE_MS = 30_000;
 
 export interface TokenManager {
   /** Credentials for an upstream request; refreshes first when the access token expires within 5 min (or, exp unreadable, last_refresh older than 8 days). */
@@ -57,6 +68,10 @@ export interface TokenManagerOptions {
    */
   seedLoader?: () => Promise<AuthDocument | null>;
   refreshTimeoutMs?: number;
+  /** Learns every token the manager holds, so that echoes of them are scrubbed from messages and logs. */
+  secrets?: SecretScrubber;
+  /** At most one forceRefresh per this many ms (later callers get a 429 with Retry-After); 0: no limit. */
+  forcedRefreshIntervalMs?: number;
 }
 
 type DocSource = Exclude<TokenSourceKind, "env-access-token">;
@@ -96,6 +111,21 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   let lastError: TokenStatus["lastError"] = null;
   let refreshCount = 0;
   let lastRefreshAt: string | null = null;
+  // The store's trouble (cannot read, write or lock), for /health; requests keep being served while the tokens
+  // in memory are valid.
+  let storeProblem: StoreProblem | null = null;
+  /** No refresh attempt before this time after the store failed us (the tokens in memory are still usable). */
+  let storeBackoffUntil = 0;
+  // A rotated pair the store did not take: it is the only valid one now, so it is served from memory and saved again
+  // until the store takes it. `expected` is the refresh token the store still holds (the compare-and-set value).
+  let unsaved: { doc: AuthDocument; expected: string | null; lastTry: number } | null = null;
+  /** Issuer clock minus ours, once a refresh reply showed it is off by more than the tolerance; else 0. */
+  let skewMs = 0;
+  /** Our clock when this process last refreshed, and the access token it got. */
+  let lastRefreshed: { at: number; accessToken: string } | null = null;
+  let lastForcedAt: number | null = null;
+  let forcing: Promise<TokenStatus> | null = null;
+  const forcedIntervalMs = options.forcedRefreshIntervalMs ?? 0;
   // Refresh tokens this process exchanged (or was told are spent): never sent again, never preferred.
   const spent = new Set<string>();
 
@@ -116,14 +146,27 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return exp == null ? null : exp * 1000;
   }
 
+  /** The issuer's time as best known: expiry is judged by its clock, not a skewed local one. */
+  function issuerNow(): number {
+    return now() + skewMs;
+  }
+
   function isExpired(doc: AuthDocument): boolean {
     const exp = expMs(doc);
-    return exp !== null && exp <= now();
+    return exp !== null && exp <= issuerNow();
   }
 
   function needsRefresh(doc: AuthDocument): boolean {
+    // Refreshed moments ago: refreshing again would give the same kind of token (see MIN_REFRESH_INTERVAL_MS).
+    if (
+      lastRefreshed !== null &&
+      lastRefreshed.accessToken === doc.tokens.access_token &&
+      now() - lastRefreshed.at < MIN_REFRESH_INTERVAL_MS
+    ) {
+      return false;
+    }
     const exp = expMs(doc);
-    if (exp !== null) return exp - now() <= REFRESH_WINDOW_MS;
+    if (exp !== null) return exp - issuerNow() <= REFRESH_WINDOW_MS;
     const last = doc.last_refresh ? Date.parse(doc.last_refresh) : NaN;
     return Number.isNaN(last) || now() - last >= REFRESH_INTERVAL_MS;
   }
@@ -137,16 +180,106 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return stored ? { doc: stored, source: "store" } : null;
   }
 
-  async function loadStore(): Promise<AuthDocument | null> {
+  /** What the store holds now (without our unsaved pair). */
+  async function loadRaw(): Promise<AuthDocument | null> {
+    let doc: AuthDocument | null;
     try {
-      return await store.load();
+      doc = await store.load();
     } catch (err) {
-      throw storeError("read", err);
+      throw noteStoreProblem("read", storeError("read", err));
+    }
+    clearStoreProblem("read");
+    return doc;
+  }
+
+  async function loadStore(): Promise<AuthDocument | null> {
+    return withUnsaved(await loadRaw());
+  }
+
+  /**
+   * The stored document, or our unsaved rotated pair while the store still holds the pair it replaced (or
+   * nothing). A store that holds another pair was written by someone else (a new sign-in): theirs wins.
+   */
+  function withUnsaved(stored: AuthDocument | null): AuthDocument | null {
+    if (!unsaved) return stored;
+    const onDisk = stored?.tokens.refresh_token || null;
+    if (onDisk === unsaved.doc.tokens.refresh_token) {
+      unsaved = null;
+      clearStoreProblem("write");
+      return stored;
+    }
+    if (stored === null || onDisk === unsaved.expected) return unsaved.doc;
+    log.warn(
+      { store: store.kind },
+      "the token store holds other tokens now; the unsaved refreshed tokens are dropped",
+    );
+    unsaved = null;
+    clearStoreProblem("write");
+    return stored;
+  }
+
+  /** Writes the unsaved rotated pair again (at most every SAVE_RETRY_MS). */
+  async function retryUnsaved(storeEmpty: boolean): Promise<void> {
+    if (!unsaved || now() - unsaved.lastTry < SAVE_RETRY_MS) return;
+    const pending = unsaved;
+    pending.lastTry = now();
+    try {
+      if (await store.save(pending.doc, storeEmpty ? null : pending.expected)) {
+        if (unsaved === pending) unsaved = null;
+        clearStoreProblem("write");
+        log.info(
+          { store: store.kind, refreshToken: fingerprint(pending.doc.tokens.refresh_token) },
+          "saved the refreshed tokens that the token store had refused before",
+        );
+      }
+    } catch (err) {
+      noteStoreProblem("write", storeError("write", err));
     }
   }
 
+  function track(doc: AuthDocument | null | undefined): void {
+    if (!doc || !options.secrets) return;
+    options.secrets.addToken(doc.tokens.access_token);
+    options.secrets.addToken(doc.tokens.refresh_token);
+    options.secrets.addToken(doc.tokens.id_token);
+  }
+
+  function noteStoreProblem(kind: StoreProblem["kind"], error: RelayError): RelayError {
+    if (storeProblem?.message !== error.message) {
+      log.warn({ store: store.kind, kind, err: error.message }, "token store problem");
+    }
+    storeProblem = {
+      kind,
+      message: error.message,
+      code: error.code ?? "token_store_error",
+      at: new Date(now()).toISOString(),
+    };
+    return error;
+  }
+
+  function clearStoreProblem(kind: StoreProblem["kind"]): void {
+    if (storeProblem?.kind !== kind) return;
+    if (kind === "write" && unsaved) return;
+    log.info({ store: store.kind, kind }, "token store works again");
+    storeProblem = null;
+  }
+
   async function resolve(): Promise<Resolved | null> {
-    let stored = await loadStore();
+    let raw: AuthDocument | null;
+    try {
+      raw = await loadRaw();
+    } catch (err) {
+      // Keep serving with what is in memory while it is valid: an unreadable store must not fail good requests.
+      const held = unsaved ? { doc: unsaved.doc, source: "store" as const } : current;
+      if (held && !isExpired(held.doc)) return held;
+      throw err;
+    }
+    let stored = withUnsaved(raw);
+    if (unsaved) {
+      const pending = unsaved.doc;
+      await retryUnsaved(raw === null);
+      if (!unsaved) stored = pending;
+    }
     if (!stored && !envDoc && options.seedLoader) {
       // One read of the seed file for all concurrent callers.
       seeding ??= seed(options.seedLoader).finally(() => {
@@ -156,6 +289,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
     const chosen = choose(stored);
     current = chosen;
+    track(chosen?.doc);
     return chosen;
   }
 
@@ -213,11 +347,18 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   }
 
   async function runRefresh(start: AuthDocument, reason: string): Promise<AuthDocument> {
+    let lockTaken = false;
     try {
-      return await store.withRefreshLock((locked) => refreshLocked(start, locked, reason));
+      return await store.withRefreshLock((locked) => {
+        lockTaken = true;
+        clearStoreProblem("lock");
+        return refreshLocked(start, locked, reason);
+      });
     } catch (err) {
       if (err instanceof RelayError) throw err;
-      throw storeError("lock or write", err);
+      storeBackoffUntil = now() + TRANSIENT_BACKOFF_MS;
+      if (!lockTaken) throw noteStoreProblem("lock", lockError(err));
+      throw noteStoreProblem("read", storeError("read", err));
     }
   }
 
@@ -226,7 +367,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     locked: AuthDocument | null,
     reason: string,
   ): Promise<AuthDocument> {
-    const chosen = choose(locked);
+    const chosen = choose(withUnsaved(locked));
     if (!chosen) throw noCredentials();
     const base = chosen.doc;
     if (base.tokens.access_token !== start.tokens.access_token && !needsRefresh(base)) {
@@ -257,6 +398,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         clientId: config.clientId,
         refreshToken: used,
         timeoutMs: options.refreshTimeoutMs,
+        scrub: options.secrets ? (text) => options.secrets!.scrub(text) : undefined,
       });
     } catch (err) {
       if (!(err instanceof RefreshError)) throw err;
@@ -269,14 +411,27 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
 
     const next = merge(base, reply);
+    track(next);
+    noteClock(reply);
     if (reply.refresh_token && reply.refresh_token !== used) rememberSpent(used);
-    // Persist before use: a rotated refresh token that is not saved is lost for good.
+    // Persist before use. If the store refuses (disk full, a damaged file), the new pair is still the only valid one:
+    // it is kept in memory and served, and saved again until the store takes it.
+    const onDisk = locked?.tokens.refresh_token || null;
     let saved: boolean;
     try {
-      saved = await store.save(next, locked?.tokens.refresh_token || null);
+      saved = await store.save(next, onDisk);
     } catch (err) {
-      log.error({ err: errorText(err), store: store.kind }, "refreshed tokens could not be saved");
-      throw storeError("write", err);
+      log.error(
+        { err: errorText(err), store: store.kind },
+        "refreshed tokens could not be saved; serving them from memory and saving them again later",
+      );
+      unsaved = { doc: next, expected: onDisk, lastTry: now() };
+      noteStoreProblem("write", storeError("write", err));
+      saved = true;
+    }
+    if (saved && unsaved?.doc !== next) {
+      unsaved = null;
+      clearStoreProblem("write");
     }
     if (!saved) {
       // Someone wrote the store between our read and our write (e.g. the Codex CLI): theirs wins.
@@ -287,6 +442,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
     refreshCount += 1;
     lastRefreshAt = new Date(now()).toISOString();
+    lastRefreshed = { at: now(), accessToken: next.tokens.access_token };
     failure = null;
     lastError = null;
     current = { doc: next, source: "store" };
@@ -318,6 +474,20 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     throw remember(base, true, signInError(err.code ?? "unauthorized"));
   }
 
+  /** Learns the issuer's clock from a refresh reply; warns when ours is off. */
+  function noteClock(reply: RefreshReply): void {
+    if (reply.issuerTimeMs === undefined) return;
+    const measured = reply.issuerTimeMs - now();
+    const next = Math.abs(measured) > CLOCK_SKEW_TOLERANCE_MS ? measured : 0;
+    if (next !== 0 && Math.abs(next - skewMs) > CLOCK_SKEW_TOLERANCE_MS) {
+      log.warn(
+        { skewSeconds: Math.round(-next / 1000) },
+        `the system clock is ${Math.round(Math.abs(next) / 1000)} s ${next < 0 ? "ahead of" : "behind"} the token issuer's: token expiry is judged by the issuer's clock; fix the system clock (NTP)`,
+      );
+    }
+    skewMs = next;
+  }
+
   function rememberSpent(token: string): void {
     spent.add(token);
     // Bounded; the oldest go first (a Set iterates in insertion order).
@@ -338,6 +508,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   function adopt(chosen: Resolved, why: string): void {
     current = chosen;
+    track(chosen.doc);
     failure = null;
     lastError = null;
     log.info(
@@ -418,12 +589,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     checkFailure(doc);
 
     const usable = !isExpired(doc);
-    if (usable && (inBackoff() || !doc.tokens.refresh_token)) return credentialsOf(doc);
+    const storeResting = now() < storeBackoffUntil;
+    if (usable && (inBackoff() || storeResting || !doc.tokens.refresh_token)) return credentialsOf(doc);
     if (inBackoff()) throw failure!.error;
     try {
       return credentialsOf(await refresh(doc, "access token expires soon"));
     } catch (err) {
-      if (usable && err instanceof RelayError && err.code === "token_refresh_failed") {
+      if (usable && err instanceof RelayError && KEEP_SERVING_CODES.has(err.code ?? "")) {
         log.warn(
           { accessToken: fingerprint(doc.tokens.access_token) },
           "token refresh failed; using the current access token until it expires",
@@ -461,11 +633,33 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     if (staticToken) {
       throw new RelayError(400, `Nothing to refresh. ${STATIC_HINT}`, { code: "not_refreshable" });
     }
-    failure = null; // an explicit retry, also after a permanent failure
-    const chosen = await resolve();
-    if (!chosen) throw noCredentials();
-    await refresh(chosen.doc, "forced");
-    return status();
+    // One forced refresh per interval: each one rotates the refresh token at the issuer. Callers while one runs share
+    // it (single flight); later ones are told when to come back.
+    if (forcing) return forcing;
+    if (inflight) {
+      await inflight;
+      return status();
+    }
+    if (forcedIntervalMs > 0 && lastForcedAt !== null && now() - lastForcedAt < forcedIntervalMs) {
+      const wait = Math.max(1, Math.ceil((lastForcedAt + forcedIntervalMs - now()) / 1000));
+      throw new RelayError(
+        429,
+        `A forced refresh ran ${Math.round((now() - lastForcedAt) / 1000)} s ago; one is allowed every ${Math.round(forcedIntervalMs / 1000)} s (DEBUG_REFRESH_MIN_MS). Retry in ${wait} s.`,
+        { code: "refresh_throttled", headers: { "retry-after": String(wait) } },
+      );
+    }
+    lastForcedAt = now();
+    forcing = (async () => {
+      failure = null; // an explicit retry, also after a permanent failure
+      storeBackoffUntil = 0;
+      const chosen = await resolve();
+      if (!chosen) throw noCredentials();
+      await refresh(chosen.doc, "forced");
+      return status();
+    })().finally(() => {
+      forcing = null;
+    });
+    return forcing;
   }
 
   function status(): TokenStatus {
@@ -480,6 +674,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         lastRefresh: null,
         refreshable: false,
         lastError,
+        storeError: publicStoreProblem(),
         refreshCount,
       };
     }
@@ -493,7 +688,18 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       lastRefresh: (typeof doc?.last_refresh === "string" ? doc.last_refresh : null) ?? lastRefreshAt,
       refreshable: Boolean(doc?.tokens.refresh_token),
       lastError,
+      storeError: publicStoreProblem(),
       refreshCount,
+    };
+  }
+
+  function publicStoreProblem(): TokenStatus["storeError"] {
+    if (!storeProblem) return null;
+    return {
+      message: storeProblem.message,
+      code: storeProblem.code,
+      at: storeProblem.at,
+      unsavedTokens: unsaved !== null,
     };
   }
 
@@ -505,7 +711,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       email: id?.email ?? access?.email ?? null,
       accessTokenFingerprint: fingerprint(accessToken),
       expiresAt: isoOrNull(exp),
-      expiresInSeconds: exp === null ? null : Math.round((exp - now()) / 1000),
+      expiresInSeconds: exp === null ? null : Math.round((exp - issuerNow()) / 1000),
     };
   }
 
@@ -526,6 +732,17 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   async function settle(): Promise<void> {
     // A refresh may start another one on the way out (a retry after a lost compare-and-set): wait for all of them.
     while (inflight) await inflight.catch(() => undefined);
+    // A last try for tokens the store refused, so that the next start finds them.
+    if (unsaved) {
+      unsaved.lastTry = 0;
+      let empty = false;
+      try {
+        empty = (await store.load()) === null;
+      } catch {
+        // unreadable: the compare-and-set decides
+      }
+      await retryUnsaved(empty);
+    }
   }
 
   return { getCredentials, handleUnauthorized, forceRefresh, status, loadStatus, settle };
@@ -544,10 +761,29 @@ function transientError(err: RefreshError): RelayError {
   );
 }
 
+interface StoreProblem {
+  kind: "read" | "write" | "lock";
+  message: string;
+  code: string;
+  at: string;
+}
+
+/** Store failures after which a still-valid access token keeps being served. */
+const KEEP_SERVING_CODES = new Set(["token_refresh_failed", "token_store_error", "token_store_locked"]);
+
 function storeError(action: string, err: unknown): RelayError {
-  return new RelayError(500, `Could not ${action} the token store: ${errorText(err)}`, {
+  return new RelayError(503, `Could not ${action} the token store: ${errorText(err)}`, {
     code: "token_store_error",
+    headers: { "retry-after": String(TRANSIENT_BACKOFF_MS / 1000) },
   });
+}
+
+function lockError(err: unknown): RelayError {
+  return new RelayError(
+    503,
+    `Could not take the token store's refresh lock, so the ChatGPT tokens cannot be refreshed now: ${errorText(err)}`,
+    { code: "token_store_locked", headers: { "retry-after": String(TRANSIENT_BACKOFF_MS / 1000) } },
+  );
 }
 
 // Store errors come from our own code or the file system (paths, errno codes), never from token contents.

@@ -72,5 +72,10 @@ export interface TokenStatus {
   refreshable: boolean;
   /** Set after a failed refresh; `needsSignIn` when the failure is permanent. */
   lastError: { message: string; code: string | null; at: string; needsSignIn: boolean } | null;
+  /**
+   * Set while the token store cannot be read, written or locked. Requests keep being served while the tokens in
+   * memory are valid; `unsavedTokens`: a refreshed pair lives only in memory until the store takes it.
+   */
+  storeError?: { message: string; code: string; at: string; unsavedTokens: boolean } | null;
   refreshCount: number;
 }

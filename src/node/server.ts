@@ -2,7 +2,8 @@
 // @hono/node-server. `startServer` is also what tests use to run a real relay on a loopback port.
 
 import { serve, type ServerType } from "@hono/node-server";
-import type { Server as HttpServer } from "node:http";
+import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
+import { getHeapStatistics } from "node:v8";
 import type { AddressInfo } from "node:net";
 import { loadConfig, type Config } from "../config.ts";
 import type { Logger } from "../core/logger.ts";
@@ -12,6 +13,7 @@ import { createRelay, type Relay } from "../relay.ts";
 import { discoverSignIns } from "./sign-ins.ts";
 import { createNodeLogger } from "./logger.ts";
 import { nodeFetch } from "./http-fetch.ts";
+import { createConnectionGuard } from "./connection-guard.ts";
 
 export interface StartOptions {
   env?: Record<string, string | undefined>;
@@ -60,6 +62,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const config = loadConfig(options.env ?? process.env);
   if (options.port !== undefined) config.port = options.port;
   if (options.host !== undefined) config.host = options.host;
+  // Each body is held several times over while it is handled (bytes, string, parsed, serialised again): an eighth
+  // of the heap leaves room for that and for the streams in flight.
+  config.bodyMemoryLimit ??= Math.floor(getHeapStatistics().heap_size_limit / 8);
   const logger = options.logger ?? createNodeLogger(config);
   const { store, seedLoader } = await createNodeStore(config);
   const relay = createRelay(config, {
@@ -69,14 +74,35 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     retryBaseMs: options.retryBaseMs,
     fetch: nodeFetch,
   });
-  const app = createApp(relay);
+  const app = createApp(relay, { bindHost: config.host });
+  const guard = createConnectionGuard({
+    maxConnections: config.maxConnections,
+    sendTimeoutMs: config.sendTimeoutMs,
+    onRefused: (open) =>
+      logger.warn({ open, max: config.maxConnections }, "connection refused: MAX_CONNECTIONS reached"),
+    onSendTimeout: (client) =>
+      logger.warn(
+        { client, sendTimeoutMs: config.sendTimeoutMs },
+        "closed a connection whose client took no data (SEND_TIMEOUT_MS)",
+      ),
+  });
   const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+    const s = serve(
+      {
+        fetch: app.fetch,
+        hostname: config.host,
+        port: config.port,
+        createServer: ((opts: object, listener: Parameters<typeof guard.wrap>[0]) =>
+          createHttpServer(opts, guard.wrap(listener))) as unknown as typeof createHttpServer,
+      },
+      () => resolve(s),
+    );
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   // serve() without `createServer` options makes a node:http server.
   const http = server as HttpServer;
+  guard.attach(http);
   let open = 0;
   http.on("request", (_req, res) => {
     open++;

@@ -104,7 +104,7 @@ const HASH_LIMIT = 16_384;
  * Formatted as a UUID (version 8, "custom"); a collision only costs cache affinity.
  */
 export function deriveConversationKey(req: ChatCompletionRequest): string {
-  if (req.prompt_cache_key) return hashToUuid("prompt_cache_key\u0000" + req.prompt_cache_key);
+  if (req.prompt_cache_key) return promptCacheKeyHash(req.prompt_cache_key);
   if (req.user) return hashToUuid("user\u0000" + req.user);
   let system = "";
   let user = "";
@@ -114,6 +114,20 @@ export function deriveConversationKey(req: ChatCompletionRequest): string {
     if (system !== "" && user !== "") break;
   }
   return hashToUuid(`conversation\u0000${req.model}\u0000${system}\u0000${user}`);
+}
+
+/** The session key for a client's prompt_cache_key, as a UUID: safe in a header whatever the client sent. */
+export function promptCacheKeyHash(key: string): string {
+  return hashToUuid("prompt_cache_key\u0000" + key);
+}
+
+/**
+ * A client's prompt_cache_key as the `session-id` header and body key: kept as it is when it is a short printable
+ * ASCII value (the Codex CLI sends its conversation id), hashed otherwise — CR/LF, non-ASCII or a 20 KB value in a
+ * header makes the request to the backend fail.
+ */
+export function sessionKeyForClientKey(key: string): string {
+  return key.length <= 256 && /^[\x21-\x7e]+$/.test(key) ? key : promptCacheKeyHash(key);
 }
 
 function messageText(content: ChatCompletionRequest["messages"][number]["content"]): string {

@@ -8,7 +8,7 @@ import type { Relay } from "../relay.ts";
 import { RelayError, invalidRequest } from "../core/errors.ts";
 import { readJsonBody } from "../http/read-json.ts";
 import { linkedAbort } from "../http/text-stream.ts";
-import { hashToUuid } from "../openai/to-responses-request.ts";
+import { hashToUuid, sessionKeyForClientKey } from "../openai/to-responses-request.ts";
 import { STREAM_INCOMPLETE_MESSAGE } from "../responses/normalize-events.ts";
 import { deriveSessionKey, parseResponsesRequest, toUpstreamBody } from "../responses/request-body.ts";
 import {
@@ -67,9 +67,12 @@ export async function responses(c: Context, relay: Relay): Promise<Response> {
   }
   const input = cache.resolveReferences(req.input);
   const { model, effort, instructions } = await prepareModel(relay, req.model);
-  const clientKey = req.body.prompt_cache_key;
+  const rawKey = req.body.prompt_cache_key;
+  const clientKey = typeof rawKey === "string" && rawKey !== "" ? sessionKeyForClientKey(rawKey) : undefined;
+  // The body carries the same key as the header (toUpstreamBody keeps the client's own only when it is unset).
+  if (clientKey !== undefined) req.body.prompt_cache_key = clientKey;
   const sessionId =
-    (typeof clientKey === "string" && clientKey !== "" ? clientKey : undefined) ||
+    clientKey ||
     c.req.header("x-session-id") ||
     previous?.sessionId ||
     deriveSessionKey(model, input, hashToUuid);

@@ -9,6 +9,7 @@ import type { Logger } from "../core/logger.ts";
 import type { Credentials } from "../auth/types.ts";
 import type { ResponsesRequestBody, UpstreamEvent } from "../responses/types.ts";
 import { forwardableHeaders, type RateLimitTracker } from "./rate-limits.ts";
+import type { SecretScrubber } from "../core/secret-scrubber.ts";
 import { toRelayError } from "./upstream-error.ts";
 import { createHttpTransport } from "./http-transport.ts";
 import type { UpstreamTransport } from "./transport.ts";
@@ -52,6 +53,8 @@ export interface CodexClientDeps {
   installationId: string;
   /** Base backoff in ms before retry n is base·2ⁿ with ±50 % jitter. */
   retryBaseMs?: number;
+  /** Removes secrets the backend may echo from its error bodies before they reach the client or the log. */
+  scrubber?: SecretScrubber;
 }
 
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
@@ -136,9 +139,11 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
         await backoff(attempt, retryBase, options.signal, outcome.headers.get("retry-after"));
         continue;
       }
+      // What the backend says goes to the client and the log: without any secret it may echo.
+      const text = deps.scrubber ? deps.scrubber.scrub(outcome.text) : outcome.text;
       const error = toRelayError(
         outcome.status,
-        outcome.text,
+        text,
         outcome.headers.get("content-type"),
         forwarded,
         outcome.headers.get("cf-mitigated"),

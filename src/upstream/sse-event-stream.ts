@@ -2,7 +2,8 @@
 // not per chunk). When the consumer stops early, or the stream ends, the backend request is aborted.
 
 import type { UpstreamEvent } from "../responses/types.ts";
-import { SseParser } from "./sse-parser.ts";
+import { RelayError } from "../core/errors.ts";
+import { SseParser, SseTooLongError } from "./sse-parser.ts";
 import {
   brokenMidStream,
   clientGone,
@@ -20,6 +21,8 @@ export async function* readSseEvents(
   const reader = body.getReader();
   const decoder = new TextDecoder();
   const parser = new SseParser();
+  // Time between events, not bytes (as the Codex CLI counts it): a backend that sends only `: keep-alive` comments
+  // must not hold the request forever.
   let lastActivity = Date.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const arm = (ms: number) => {
@@ -45,8 +48,20 @@ export async function* readSseEvents(
         finished = true;
         return;
       }
-      lastActivity = Date.now();
-      const messages = parser.push(decoder.decode(chunk.value, { stream: true }));
+      let messages;
+      try {
+        messages = parser.push(decoder.decode(chunk.value, { stream: true }));
+      } catch (err) {
+        if (!(err instanceof SseTooLongError)) throw err;
+        throw new RelayError(
+          502,
+          `${err.message} The relay does not hold events that large; the stream was aborted.`,
+          {
+            code: "upstream_event_too_large",
+          },
+        );
+      }
+      if (messages.length > 0) lastActivity = Date.now();
       for (const m of messages) {
         if (m.data === "[DONE]") continue;
         const event = parseEvent(m.data);

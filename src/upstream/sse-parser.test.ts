@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SseParser } from "./sse-parser.ts";
+import { MAX_SSE_LINE, SseParser, SseTooLongError } from "./sse-parser.ts";
 
 function parseAll(chunks: string[]) {
   const p = new SseParser();
@@ -57,5 +57,34 @@ describe("SseParser", () => {
 
   it("ignores blank-line runs and fields it does not use", () => {
     expect(parseAll(["\n\n\nid: 7\nretry: 10\n\ndata: x\n\n\n"])).toEqual([{ event: "message", data: "x" }]);
+  });
+
+  it("parses a 5 MB line fed in 8 KB reads, split anywhere, CRLF included", () => {
+    const payload = JSON.stringify({ type: "response.output_item.done", result: "A".repeat(5 * 2 ** 20) });
+    const text = `event: response.output_item.done\r\ndata: ${payload}\r\n\r\n`;
+    const p = new SseParser();
+    const out = [];
+    for (let i = 0; i < text.length; i += 8191) out.push(...p.push(text.slice(i, i + 8191)));
+    expect(out).toEqual([{ event: "response.output_item.done", data: payload }]);
+  });
+
+  it("refuses a line longer than its cap with a clear error, and is usable again afterwards", () => {
+    expect(MAX_SSE_LINE).toBe(32 * 2 ** 20);
+    const p = new SseParser(1024 * 1024);
+    const chunk = "x".repeat(64 * 1024);
+    expect(() => {
+      p.push("data: ");
+      for (let i = 0; i < 20; i++) p.push(chunk);
+    }).toThrow(SseTooLongError);
+    expect(() => p.push("data: " + "y".repeat(2 * 1024 * 1024))).toThrow(/longer than 1 MB/);
+    expect(p.push("data: ok\n\n")).toEqual([{ event: "message", data: "ok" }]);
+  });
+
+  it("caps the data of one event made of many lines", () => {
+    const p = new SseParser(1024 * 1024);
+    const line = `data: ${"z".repeat(1000)}\n`;
+    expect(() => {
+      for (let i = 0; i < 2000; i++) p.push(line);
+    }).toThrow(SseTooLongError);
   });
 });

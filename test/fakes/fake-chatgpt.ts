@@ -771,7 +771,9 @@ export class FakeChatGpt {
     record: RecordedRequest,
     state: StreamState,
     account: Account | undefined,
-    limit: { kind: "cut" | "stall"; afterEvents: number; beforeHeaders?: boolean } | undefined,
+    limit:
+      | { kind: "cut" | "stall"; afterEvents: number; beforeHeaders?: boolean; keepAliveMs?: number }
+      | undefined,
   ): Promise<void> {
     const closed = () =>
       new Promise<void>((resolve) => (state.closed ? resolve() : state.onClose.push(resolve)));
@@ -839,7 +841,15 @@ export class FakeChatGpt {
     }
     if (pending) await write(pending);
     if (state.closed) return;
-    if (limit.kind === "stall") return closed();
+    if (limit.kind === "stall") {
+      if (limit.keepAliveMs) {
+        const ticker = setInterval(() => {
+          if (!state.closed) res.write(": keep-alive\n\n");
+        }, limit.keepAliveMs);
+        state.onClose.push(() => clearInterval(ticker));
+      }
+      return closed();
+    }
     // A cut: close the connection after the data already written, without the chunked terminator.
     state.selfClosed = true;
     res.socket?.destroySoon();

@@ -111,6 +111,8 @@ export interface StallScenario {
   text?: string;
   /** Stall before sending any response headers. */
   beforeHeaders?: boolean;
+  /** While stalled, send a `: keep-alive` comment this often (a backend that says nothing, but keeps talking). */
+  keepAliveMs?: number;
 }
 
 /** The connection is destroyed without any answer (a network error before the first byte). */

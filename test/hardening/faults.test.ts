@@ -157,6 +157,15 @@ describe.each(TURN_ENDPOINTS)("$name ($path)", (ep: Endpoint) => {
       expect(t.fake.counters.streamsOpen).toBe(0);
     });
 
+    it("ends a stream whose backend sends only keep-alive comments with the idle-timeout error", async () => {
+      // Comments are bytes, not events: they must not reset the idle timeout (as in the Codex CLI).
+      t.fake.enqueue({ kind: "stall", afterEvents: 6, text: "one two three four five six", keepAliveMs: 40 });
+      const res = await within(HANG, ep.name, post(`${t.url}${ep.path}`, ep.body("keep-alive", true)));
+      const text = await within(HANG, `${ep.name} body`, res.text());
+      expect(ep.streamError(text)).toMatch(/sent nothing for 200 ms \(UPSTREAM_IDLE_TIMEOUT_MS\)/);
+      await t.fake.waitForClosedEarly(1, 1000);
+    });
+
     it("answers a non-streamed request whose backend stalls with 504", async () => {
       t.fake.enqueue({ kind: "stall", afterEvents: 6, text: "one two three four five six seven" });
       const res = await within(HANG, ep.name, post(`${t.url}${ep.path}`, ep.body("stall", false)));

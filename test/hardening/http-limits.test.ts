@@ -183,13 +183,28 @@ describe("CORS", () => {
     }
   });
 
-  it("defaults to * without credentials", async () => {
-    const pre = await preflight(open.url, "https://anything.example");
+  it("by default lets loopback pages in and no other origin", async () => {
+    const page = "http://localhost:5173";
+    const pre = await preflight(open.url, page);
     expect(pre.status).toBe(204);
-    expect(pre.headers.get("access-control-allow-origin")).toBe("*");
+    expect(pre.headers.get("access-control-allow-origin")).toBe(page);
     expect(pre.headers.get("access-control-allow-credentials")).toBeNull();
-    const res = await fetch(`${open.url}/health`, { headers: { origin: "https://anything.example" } });
-    expect(res.headers.get("access-control-allow-origin")).toBe("*");
-    expect(res.headers.get("access-control-allow-credentials")).toBeNull();
+    const res = await fetch(`${open.url}/health`, { headers: { origin: page } });
+    expect(res.headers.get("access-control-allow-origin")).toBe(page);
+    const foreign = await preflight(open.url, "https://anything.example");
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("CORS_ORIGINS=* allows every origin, still without credentials", async () => {
+    const star = await startTestRelay({ fake: t.fake, env: { CORS_ORIGINS: "*" } });
+    try {
+      const pre = await preflight(star.url, "https://anything.example");
+      expect(pre.status).toBe(204);
+      expect(pre.headers.get("access-control-allow-origin")).toBe("*");
+      expect(pre.headers.get("access-control-allow-credentials")).toBeNull();
+    } finally {
+      await star.close();
+    }
   });
 });

@@ -29,7 +29,7 @@ function registeredRoutes(app: ReturnType<typeof inProcessRelay>["app"]): { meth
 }
 
 describe("with OPENAI_API_KEY set", () => {
-  const r = inProcessRelay({ OPENAI_API_KEY: KEY });
+  const r = inProcessRelay({ OPENAI_API_KEY: KEY, CORS_ORIGINS: "https://app.example" });
   const routes = registeredRoutes(r.app);
 
   it("knows the routes it is checking", () => {

@@ -34,6 +34,7 @@ it("no token, refresh token or API key in any log line or answer, through every 
     VERBOSE: "true",
     LOG_LEVEL: "trace",
     OPENAI_API_KEY: apiKey,
+    DEBUG_REFRESH_MIN_MS: "0", // forced refreshes in a row, each a failure path
     UPSTREAM_RETRIES: "2",
     UPSTREAM_IDLE_TIMEOUT_MS: "300",
   });

@@ -27,6 +27,7 @@ it("never prints a token, refresh token or API key", async () => {
     VERBOSE: "true",
     LOG_LEVEL: "trace",
     OPENAI_API_KEY: apiKey,
+    DEBUG_REFRESH_MIN_MS: "0", // forced refreshes in a row, each a failure path
   });
   const headers = { "content-type": "application/json", authorization: `Bearer ${apiKey}` };
   const chat = (extra: object = {}) =>
