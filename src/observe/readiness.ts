@@ -7,6 +7,7 @@
 
 import type { TokenStatus } from "../auth/types.ts";
 import type { UpstreamHealthSnapshot } from "./upstream-health.ts";
+import { CLOUDFLARE_CHALLENGE_MESSAGE } from "../upstream/upstream-error.ts";
 
 export type NotReadyReason =
   | "no_credentials"
@@ -127,8 +128,8 @@ function upstreamProblem(upstream: UpstreamHealthSnapshot, now: number): Readine
   if (latest.kind === "challenge") {
     return {
       reason: "cloudflare_challenge",
-      message:
-        "The ChatGPT backend answers with a Cloudflare challenge (this network or IP is being challenged); try another network or later.",
+      // What happened and what to do: the same words the failed requests got.
+      message: CLOUDFLARE_CHALLENGE_MESSAGE,
     };
   }
   if (latest.kind === "failure" && upstream.consecutiveFailures >= FAILING_AFTER) {

@@ -4,7 +4,7 @@
 // (WebSocket) calls `record` itself with the same facts.
 
 import { fingerprint } from "../core/logger.ts";
-import { describeUpstreamError } from "../upstream/upstream-error.ts";
+import { CLOUDFLARE_CHALLENGE_MESSAGE, describeUpstreamError } from "../upstream/upstream-error.ts";
 
 /**
  * - `ok`: a 2xx answer.
@@ -116,7 +116,7 @@ export function observeFetch(inner: typeof fetch, health: UpstreamHealth): typeo
       code: kind === "challenge" ? "cloudflare_challenge" : null,
       message:
         kind === "challenge"
-          ? "The ChatGPT backend answered with a Cloudflare challenge page (HTTP 403 cf-mitigated: challenge)."
+          ? CLOUDFLARE_CHALLENGE_MESSAGE
           : `The ChatGPT backend answered HTTP ${res.status}.`,
       ...(kind === "token_rejected" ? { tokenFingerprint: fingerprint(bearerOf(init?.headers)) } : {}),
     });

@@ -1,13 +1,14 @@
 // The Cloudflare Workers entry (wrangler.jsonc `main`): the relay is built once per isolate, on its first request
 // (Workers allow no I/O or randomness at start-up), and serves the same Hono app as Node.
 
-import type { Hono } from "hono";
 import { ConfigError } from "../config.ts";
+import { DEFAULT_ACCOUNT_KEY } from "../auth/types.ts";
 import { renderError } from "../http/render-error.ts";
 import type { WorkerEnv } from "./env.ts";
+import { ChallengeSharing } from "./shared-challenge.ts";
 import { unbufferedStream } from "./unbuffered-stream.ts";
 import { configurationError } from "./wire.ts";
-import { createWorkerApp } from "./worker-app.ts";
+import { createWorkerApp, type WorkerApp } from "./worker-app.ts";
 
 export { TokenRefresher } from "./token-refresher.ts";
 
@@ -17,20 +18,39 @@ export interface WorkerHandler {
 
 /** A handler with its own app, built on its first request (the default export is one per isolate). */
 export function createWorkerHandler(): WorkerHandler {
-  let app: Promise<Hono> | undefined;
+  let built: Promise<WorkerApp> | undefined;
+  const challenges = new ChallengeSharing();
   return {
     async fetch(request, env, ctx) {
-      app ??= createWorkerApp(env);
-      let ready: Hono;
+      built ??= createWorkerApp(env);
+      let worker: WorkerApp;
       try {
-        ready = await app;
+        worker = await built;
       } catch (err) {
         // A bad variable answers every request, in the caller's dialect, with what to fix.
         const e = err instanceof ConfigError ? configurationError(err) : err;
         console.error(JSON.stringify({ level: "error", msg: e instanceof Error ? e.message : String(e) }));
         return renderError(new URL(request.url).pathname, e);
       }
-      return unbufferedStream(await ready.fetch(request, env, ctx));
+      const { app, relay } = worker;
+      const board = () => env.TOKEN_REFRESHER.get(env.TOKEN_REFRESHER.idFromName(DEFAULT_ACCOUNT_KEY));
+      if (request.method === "GET" && new URL(request.url).pathname === "/health") {
+        await challenges.adopt(relay, board()).catch((err: unknown) => {
+          relay.logger.warn(
+            { err: err instanceof Error ? err.message : String(err) },
+            "could not read the shared challenge",
+          );
+        });
+      }
+      const res = unbufferedStream(await app.fetch(request, env, ctx));
+      const news = challenges.toShare(relay);
+      if (news)
+        ctx.waitUntil(
+          board()
+            .noteChallenge(news)
+            .catch(() => {}),
+        );
+      return res;
     },
   };
 }

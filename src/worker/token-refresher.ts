@@ -13,6 +13,7 @@ import { variablesOf, type WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";
 import { requireEncryptionKey, sealerFor } from "./sealing.ts";
 import { toWire, type Wire } from "./wire.ts";
+import type { ChallengeBoard, SharedChallenge } from "./shared-challenge.ts";
 
 /** Credentials and when their access token expires (ISO), so the isolate knows how long it may keep them. */
 export interface IssuedCredentials {
@@ -20,7 +21,9 @@ export interface IssuedCredentials {
   expiresAt: string | null;
 }
 
-export class TokenRefresher extends DurableObject<WorkerEnv> {
+const CHALLENGE_KEY = "upstream-challenge";
+
+export class TokenRefresher extends DurableObject<WorkerEnv> implements ChallengeBoard {
   private readonly managers = new Map<string, Promise<TokenManager>>();
   private logger: Logger | null = null;
 
@@ -38,6 +41,18 @@ export class TokenRefresher extends DurableObject<WorkerEnv> {
 
   loadStatus(accountKey: string): Promise<Wire<TokenStatus>> {
     return this.run(accountKey, (m) => m.loadStatus());
+  }
+
+  /** The Worker's last Cloudflare challenge (see shared-challenge.ts); kept by the default account's object. */
+  async lastChallenge(): Promise<SharedChallenge | null> {
+    return (await this.ctx.storage.get<SharedChallenge>(CHALLENGE_KEY)) ?? null;
+  }
+
+  async noteChallenge(state: SharedChallenge): Promise<void> {
+    const at = (s: SharedChallenge) => Date.parse(s.kind === "challenge" ? s.record.at : s.at);
+    const current = await this.lastChallenge();
+    if (current && at(current) > at(state)) return; // isolates report late; the newest fact wins
+    await this.ctx.storage.put(CHALLENGE_KEY, state);
   }
 
   private run<T>(accountKey: string, fn: (manager: TokenManager) => Promise<T>): Promise<Wire<T>> {

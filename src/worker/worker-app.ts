@@ -4,7 +4,7 @@
 import type { Hono } from "hono";
 import { loadConfig } from "../config.ts";
 import { createApp } from "../app.ts";
-import { createRelay } from "../relay.ts";
+import { createRelay, type Relay } from "../relay.ts";
 import { createMemoryStore } from "../auth/memory-store.ts";
 import { DEFAULT_ACCOUNT_KEY } from "../auth/types.ts";
 import { variablesOf, type WorkerEnv } from "./env.ts";
@@ -12,7 +12,12 @@ import { createConsoleLogger } from "./logger.ts";
 import { createRemoteTokens } from "./remote-tokens.ts";
 import { requireEncryptionKey, sealerFor } from "./sealing.ts";
 
-export async function createWorkerApp(env: WorkerEnv): Promise<Hono> {
+export interface WorkerApp {
+  app: Hono;
+  relay: Relay;
+}
+
+export async function createWorkerApp(env: WorkerEnv): Promise<WorkerApp> {
   const vars = variablesOf(env);
   const config = loadConfig(vars);
   const logger = createConsoleLogger(config.logLevel);
@@ -34,5 +39,5 @@ export async function createWorkerApp(env: WorkerEnv): Promise<Hono> {
     // Unbound: the Workers runtime rejects a fetch called as a method of another object.
     fetch: (input, init) => fetch(input, init),
   });
-  return createApp(relay);
+  return { app: createApp(relay), relay };
 }

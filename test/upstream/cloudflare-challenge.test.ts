@@ -5,6 +5,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { cloudflare403 } from "../fakes/fake-chatgpt.ts";
+import { CLOUDFLARE_CHALLENGE_MESSAGE } from "../../src/upstream/upstream-error.ts";
 import { startTestRelay, type TestRelay } from "../helpers/relay.ts";
 import { TURN_ENDPOINTS, errorMessage, post } from "../hardening/helpers/http.ts";
 
@@ -50,5 +51,29 @@ describe("a Cloudflare challenge from the backend", () => {
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
     expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe("cloudflare_challenge");
     expectChallengeMessage((err as Error).message);
+  });
+
+  it("shows on /health (503, reason cloudflare_challenge, the same explanation) until the backend answers", async () => {
+    t.fake.enqueue(cloudflare403());
+    await post(`${t.url}/v1/chat/completions`, {
+      model: "gpt-5.5",
+      messages: [{ role: "user", content: "x" }],
+    });
+    const during = await fetch(`${t.url}/health`);
+    expect(during.status).toBe(503);
+    const body = (await during.json()) as {
+      reason: string;
+      message: string;
+      upstream: { last_error: { code: string; message: string } };
+    };
+    expect(body.reason).toBe("cloudflare_challenge");
+    expect(body.message).toBe(CLOUDFLARE_CHALLENGE_MESSAGE);
+    expect(body.upstream.last_error.code).toBe("cloudflare_challenge");
+    const ok = await post(`${t.url}/v1/chat/completions`, {
+      model: "gpt-5.5",
+      messages: [{ role: "user", content: "y" }],
+    });
+    expect(ok.status).toBe(200);
+    expect((await fetch(`${t.url}/health`)).status).toBe(200);
   });
 });

@@ -1,9 +1,11 @@
 // The answer chatgpt.com has been reported to give Workers: Cloudflare's challenge page (HTML 403,
 // `cf-mitigated: challenge`). Inside workerd the relay turns it into a clear error in the caller's dialect.
 
-import { SELF } from "cloudflare:test";
+import { SELF, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { clientKey } from "./helpers.ts";
+import { CLOUDFLARE_CHALLENGE_MESSAGE } from "../../src/upstream/upstream-error.ts";
+import { createWorkerHandler } from "../../src/worker/index.ts";
+import { chatRequest, clientKey, executionContext } from "./helpers.ts";
 
 // The fake backend answers a request whose last user message carries this directive with the challenge page.
 const CHALLENGE = `[[fake ${JSON.stringify({
@@ -51,5 +53,45 @@ describe("a Cloudflare challenge on Workers", () => {
     });
     expect(res.status).toBe(502);
     expectExplained(((await res.json()) as { error: string }).error);
+  });
+
+  it("shows on /health, also when another isolate serves it, until the backend answers again", async () => {
+    const health = async () => {
+      const res = await createWorkerHandler().fetch(
+        new Request("https://relay.example/health", { headers: { authorization: `Bearer ${clientKey}` } }),
+        env,
+        executionContext(),
+      );
+      return {
+        status: res.status,
+        body: (await res.json()) as { reason: string | null; message: string | null },
+      };
+    };
+    // One isolate meets the challenge; it tells the Durable Object off the response's path.
+    const ctx = executionContext();
+    const challenged = await createWorkerHandler().fetch(chatRequest(`hi ${CHALLENGE}`), env, ctx);
+    expect(challenged.status).toBe(502);
+    await ctx.settled();
+
+    // A fresh isolate, which has not talked to the backend at all, answers /health with it.
+    const during = await health();
+    expect(during.status).toBe(503);
+    expect(during.body.reason).toBe("cloudflare_challenge");
+    expect(during.body.message).toBe(CLOUDFLARE_CHALLENGE_MESSAGE);
+
+    // A later success (through an isolate that knows of the challenge) clears it for everyone.
+    const witness = createWorkerHandler();
+    const seen = executionContext();
+    await witness.fetch(
+      new Request("https://relay.example/health", { headers: { authorization: `Bearer ${clientKey}` } }),
+      env,
+      seen,
+    );
+    const ok = executionContext();
+    expect((await witness.fetch(chatRequest("fine again"), env, ok)).status).toBe(200);
+    await ok.settled();
+    const after = await health();
+    expect(after.status).toBe(200);
+    expect(after.body.reason).toBeNull();
   });
 });

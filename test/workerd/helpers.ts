@@ -71,8 +71,13 @@ export function chatRequest(text: string, extra: Record<string, unknown> = {}): 
   });
 }
 
-export const executionContext = (): ExecutionContext => ({
-  waitUntil() {},
-  passThroughOnException() {},
-  props: {},
-});
+/** An ExecutionContext whose waitUntil work the test can wait for (`settled()`). */
+export function executionContext(): ExecutionContext & { settled(): Promise<unknown> } {
+  const pending: Promise<unknown>[] = [];
+  return {
+    waitUntil: (p: Promise<unknown>) => void pending.push(p),
+    passThroughOnException() {},
+    props: {},
+    settled: () => Promise.all(pending),
+  };
+}
