@@ -19,7 +19,13 @@ import { deriveConversationKey, toResponsesRequest } from "../src/openai/to-resp
 import { defaultModels } from "../test/fakes/models.ts";
 import type { FakeReady } from "./fake-process.ts";
 import { HttpTarget, mergeResults, percentile, type LoadResult, type RequestSpec } from "./load.ts";
-import { fakeTextInput, fixtureInput, measureTranslator } from "./translator.ts";
+import {
+  fakeTextInput,
+  fixtureInput,
+  longLineInput,
+  measureLongLine,
+  measureTranslator,
+} from "./translator.ts";
 import { summarizeProfile } from "./profile.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -738,6 +744,17 @@ async function main(): Promise<void> {
       vsBare: `${(1e6 / limitedFixture.eventsPerCpuSecond - 1e6 / fixture.eventsPerCpuSecond).toFixed(2)} µs per event for the limiter`,
       target: "≥ 200,000",
       ok: limitedFixture.eventsPerCpuSecond >= 200_000,
+    });
+    const long = measureLongLine(longLineInput(20), 3);
+    rows.push({
+      measurement: "Translator, one 20 MB delta (4 lines of 20 MB): ms per stream",
+      direct: DASH,
+      bare: DASH,
+      relay: `${fmtInt(long.msPerStream)} ms (${fmtInt(long.mbPerSecond)} MB/s of SSE)`,
+      vsDirect: DASH,
+      vsBare: DASH,
+      target: "≥ 40 MB/s",
+      ok: long.mbPerSecond >= 40,
     });
     notes.push(
       `Translator row: events per second of CPU time of this process (wall clock: ${fmtInt(fixture.eventsPerSecond)} and ${fmtInt(fake500.eventsPerSecond)} events/s); ` +

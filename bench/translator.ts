@@ -72,6 +72,39 @@ export function fakeTextInput(deltas: number): ReplayInput {
 }
 
 /**
+ * A stream whose answer is one text delta of `mb` MB: the delta, output_text.done, content_part.done and
+ * output_item.done each carry it on one SSE line, read in 8 KB pieces (a parser that re-joins its buffer on every
+ * read is quadratic here: 20 MB took 30 s).
+ */
+export function longLineInput(mb: number): ReplayInput {
+  const body = { model: "gpt-5.4", input: [], reasoning: { effort: "none" } };
+  const ctx: StreamContext = {
+    model: "gpt-5.4",
+    body,
+    includeEncrypted: false,
+    inputTokens: 100,
+    completedOutput: "empty",
+    defaultText: "",
+  };
+  const events = [...streamEvents({ kind: "text", text: "x".repeat(mb * 2 ** 20), deltas: 1 }, ctx)];
+  return cut(events.map(frame).join(""), `one ${mb} MB delta`, events.length);
+}
+
+/** Replays `input` `times` times; milliseconds per stream and MB of SSE parsed per second (wall clock). */
+export function measureLongLine(
+  input: ReplayInput,
+  times: number,
+): { msPerStream: number; mbPerSecond: number } {
+  const encoder = new TextEncoder();
+  const bytes = input.chunks.reduce((n, c) => n + c.length, 0);
+  replayOnce(input, encoder); // warm-up
+  const start = performance.now();
+  for (let i = 0; i < times; i++) replayOnce(input, encoder);
+  const ms = (performance.now() - start) / times;
+  return { msPerStream: ms, mbPerSecond: bytes / 2 ** 20 / (ms / 1000) };
+}
+
+/**
  * Translates one stream; returns [upstream events, output bytes]. With `limits`, the parts pass through the
  * OutputLimiter as src/core/turn.ts puts it in (max_tokens: every text delta counted with o200k).
  */

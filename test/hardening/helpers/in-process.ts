@@ -7,6 +7,7 @@ import { createApp } from "../../../src/app.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { silentLogger } from "../../../src/core/logger.ts";
 import { createMemoryStore } from "../../../src/auth/memory-store.ts";
+import type { AuthDocument, TokenStore } from "../../../src/auth/types.ts";
 import { createRelay, type Relay } from "../../../src/relay.ts";
 import { FakeChatGpt, lastUserText, streamEvents } from "../../fakes/fake-chatgpt.ts";
 import { FakeIssuer } from "../../fakes/fake-oauth.ts";
@@ -30,7 +31,10 @@ export interface InProcessRelay {
   request(path: string, init?: RequestInit): Promise<Response>;
 }
 
-export function inProcessRelay(env: Record<string, string> = {}): InProcessRelay {
+export function inProcessRelay(
+  env: Record<string, string> = {},
+  options: { store?: (login: AuthDocument) => TokenStore } = {},
+): InProcessRelay {
   const issuer = new FakeIssuer();
   const backend = new FakeChatGpt({ issuer });
   const login = issuer.login({ ttlSeconds: 24 * 3600 });
@@ -101,7 +105,7 @@ export function inProcessRelay(env: Record<string, string> = {}): InProcessRelay
   };
 
   const relay = createRelay(config, {
-    store: createMemoryStore(),
+    store: options.store ? options.store(login as unknown as AuthDocument) : createMemoryStore(),
     logger: silentLogger,
     fetch: stubFetch as typeof fetch,
     retryBaseMs: 1,
