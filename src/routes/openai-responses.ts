@@ -89,7 +89,7 @@ export async function responses(c: Context, relay: Relay): Promise<Response> {
 
   const abort = linkedAbort(c.req.raw.signal);
   const reply = await relay.upstream.stream(body, { signal: abort.signal, sessionId });
-  const aggregator = new ResponseAggregator(model);
+  const aggregator = new ResponseAggregator(model, req.previousResponseId);
   const remember = () => {
     const id = aggregator.responseId;
     if (id !== undefined)

@@ -109,10 +109,7 @@ describe("Ollama /api/chat and /api/generate", () => {
 
   it("answers 400 for logprobs:true and top_logprobs", async () => {
     await ollamaRejected(ollama.chat({ model: "gpt-5.5", messages, logprobs: true }), "logprobs");
-    await ollamaRejected(
-      ollama.generate({ model: "gpt-5.5", prompt: "p", top_logprobs: 2 }),
-      "top_logprobs",
-    );
+    await ollamaRejected(ollama.generate({ model: "gpt-5.5", prompt: "p", top_logprobs: 2 }), "top_logprobs");
   });
 
   it("accepts logprobs:false", async () => {
