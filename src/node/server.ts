@@ -15,6 +15,7 @@ import { createNodeLogger } from "./logger.ts";
 import { nodeFetch } from "./http-fetch.ts";
 import { createConnectionGuard } from "./connection-guard.ts";
 import { createPromMetrics } from "./prom-metrics.ts";
+import { listenError } from "./listen-error.ts";
 
 export interface StartOptions {
   env?: Record<string, string | undefined>;
@@ -88,7 +89,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         "closed a connection whose client took no data (SEND_TIMEOUT_MS)",
       ),
   });
-  const server = await new Promise<ServerType>((resolve) => {
+  const target = {
+    host: config.host,
+    port: config.port,
+    hostSetting: options.host !== undefined ? "--host" : "HOST",
+    portSetting: options.port !== undefined ? "--port" : "PORT",
+  };
+  const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve(
       {
         fetch: app.fetch,
@@ -97,8 +104,17 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         createServer: ((opts: object, listener: Parameters<typeof guard.wrap>[0]) =>
           createHttpServer(opts, guard.wrap(listener))) as unknown as typeof createHttpServer,
       },
-      () => resolve(s),
+      () => {
+        s.off("error", failed);
+        resolve(s);
+      },
     );
+    // A port in use or a HOST that is not this machine: the listen fails asynchronously with an 'error' event.
+    function failed(err: unknown) {
+      s.close();
+      reject(listenError(err, target));
+    }
+    s.once("error", failed);
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;

@@ -4,6 +4,7 @@
 
 import { z } from "zod";
 import { invalidRequest } from "../core/errors.ts";
+import { rejectLogprobs } from "../core/logprobs.ts";
 import { zodErrorToInvalidRequest } from "../core/validation.ts";
 
 export const OLLAMA_ROLES = ["system", "user", "assistant", "tool"] as const;
@@ -78,6 +79,9 @@ export const ChatRequestSchema = z.looseObject({
   think: Think.nullish(),
   options: OptionsSchema.nullish(),
   keep_alive: KeepAlive.nullish(),
+  // Ollama's log probabilities: asking for them is a 400 (core/logprobs.ts).
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().nullish(),
 });
 
 export type OllamaChatRequest = z.output<typeof ChatRequestSchema>;
@@ -97,6 +101,8 @@ export const GenerateRequestSchema = z.looseObject({
   raw: z.boolean().nullish(),
   template: z.string().nullish(),
   context: z.array(z.number()).nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().nullish(),
 });
 
 export type OllamaGenerateRequest = z.output<typeof GenerateRequestSchema>;
@@ -118,11 +124,15 @@ function parseWith<T>(schema: z.ZodType<T>, json: unknown): T {
 }
 
 export function parseOllamaChatRequest(json: unknown): OllamaChatRequest {
-  return parseWith(ChatRequestSchema, json);
+  const req = parseWith(ChatRequestSchema, json);
+  rejectLogprobs(req);
+  return req;
 }
 
 export function parseOllamaGenerateRequest(json: unknown): OllamaGenerateRequest {
-  return parseWith(GenerateRequestSchema, json);
+  const req = parseWith(GenerateRequestSchema, json);
+  rejectLogprobs(req);
+  return req;
 }
 
 /** The model name of an /api/show body. */

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { REASONING_COMPATS, type ReasoningCompat } from "../config.ts";
 import { invalidRequest } from "../core/errors.ts";
 import { zodErrorToInvalidRequest } from "../core/validation.ts";
+import { rejectLogprobs } from "../core/logprobs.ts";
 
 export const CHAT_ROLES = ["system", "developer", "user", "assistant", "tool", "function"] as const;
 export type ChatRole = (typeof CHAT_ROLES)[number];
@@ -200,6 +201,7 @@ export const ChatCompletionRequestSchema = z.looseObject({
   seed: z.number().int().nullish(),
   user: z.string().nullish(),
   metadata: z.record(z.string(), z.unknown()).nullish(),
+  // Asking for them is a 400 (parseChatRequest, core/logprobs.ts); false / 0 pass.
   logprobs: z.boolean().nullish(),
   top_logprobs: z.number().int().nullish(),
   logit_bias: z.record(z.string(), z.unknown()).nullish(),
@@ -219,6 +221,7 @@ export function parseChatRequest(json: unknown): ChatCompletionRequest {
     throw invalidRequest(null, "The request body must be a JSON object.");
   }
   const result = ChatCompletionRequestSchema.safeParse(json);
-  if (result.success) return result.data;
-  throw zodErrorToInvalidRequest(result.error, json);
+  if (!result.success) throw zodErrorToInvalidRequest(result.error, json);
+  rejectLogprobs(result.data);
+  return result.data;
 }

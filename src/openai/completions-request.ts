@@ -5,6 +5,7 @@
 // (temperature, top_p, penalties, seed, logit_bias) are accepted and ignored, as on the chat route.
 
 import { invalidRequest } from "../core/errors.ts";
+import { rejectLogprobs } from "../core/logprobs.ts";
 import { REASONING_EFFORTS } from "../config.ts";
 import type { ReasoningEffort, ResponsesRequestBody } from "../responses/types.ts";
 import { baseResponsesBody } from "./to-responses-request.ts";
@@ -87,12 +88,10 @@ export function parseCompletionRequest(raw: unknown): CompletionRequest {
       "insertion (text after the completion) is not supported by the Codex models.",
     );
   }
-  if (!absent(body.logprobs) && body.logprobs !== false) {
-    throw unsupported(
-      "logprobs",
-      "the ChatGPT backend does not return log probabilities; leave logprobs out.",
-    );
-  }
+  const logprobs = body.logprobs;
+  if (!absent(logprobs) && typeof logprobs !== "boolean" && typeof logprobs !== "number")
+    throw wrongType("logprobs", "an integer", logprobs);
+  rejectLogprobs(body, true);
 
   const req: CompletionRequest = { model, prompt, stream: stream === true, includeUsage: false };
 

@@ -157,7 +157,9 @@ describe("toUpstreamBody", () => {
       stream: false,
       service_tier: "auto",
     };
-    for (const f of DROPPED_FIELDS) raw[f] = f === "previous_response_id" ? "resp_x" : 1;
+    // top_logprobs: 0 asks for nothing (above 0 is a 400, core/logprobs.ts) and is dropped like the others.
+    for (const f of DROPPED_FIELDS)
+      raw[f] = f === "previous_response_id" ? "resp_x" : f === "top_logprobs" ? 0 : 1;
     const body = toUpstreamBody(parseResponsesRequest(raw), ctx());
     expect(body.store).toBe(false);
     expect(body.stream).toBe(true);

@@ -12,6 +12,7 @@
 //     client left out, and `include` gets "reasoning.encrypted_content" when reasoning is on.
 
 import { invalidRequest } from "../core/errors.ts";
+import { LOGPROBS_INCLUDE, logprobsUnsupported, rejectLogprobs } from "../core/logprobs.ts";
 import type {
   JsonObject,
   ReasoningEffort,
@@ -105,6 +106,9 @@ export function parseResponsesRequest(raw: unknown): ResponsesClientRequest {
   if (raw.include !== undefined && raw.include !== null && !Array.isArray(raw.include)) {
     throw wrongType("include", "an array", raw.include);
   }
+  rejectLogprobs(raw);
+  if (Array.isArray(raw.include) && raw.include.includes(LOGPROBS_INCLUDE))
+    throw logprobsUnsupported("include");
   if (raw.reasoning !== undefined && raw.reasoning !== null && !isObject(raw.reasoning)) {
     throw wrongType("reasoning", "an object", raw.reasoning);
   }

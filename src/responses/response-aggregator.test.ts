@@ -138,6 +138,18 @@ describe("ResponseAggregator", () => {
     });
   });
 
+  it("writes the client's previous_response_id into every response object and the failed event", () => {
+    const a = new ResponseAggregator("m", "resp_prev");
+    const event = structuredClone(created);
+    a.push(event);
+    expect((event.response as JsonObject).previous_response_id).toBe("resp_prev");
+    expect(a.finalResponse().previous_response_id).toBe("resp_prev");
+    const empty = new ResponseAggregator("m", "resp_prev");
+    expect((empty.failedEvent({ message: "x" }).response as JsonObject).previous_response_id).toBe(
+      "resp_prev",
+    );
+  });
+
   it("makes up what a response without response.created lacks", () => {
     const a = new ResponseAggregator("gpt-x");
     const e = a.failedEvent({ message: "no" });

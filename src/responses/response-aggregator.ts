@@ -3,6 +3,10 @@
 // output_index). With store:false the backend's terminal `response.output` is often `[]`; the output is rebuilt from
 // the done items instead — for the non-stream answer, for the terminal event of a stream, and for the response
 // cache. Only references are kept; nothing is copied per event.
+//
+// The backend never sees the client's previous_response_id (the relay replays the history instead) and answers
+// `previous_response_id: null`; the aggregator writes the client's id back into every response object it sees (in
+// place, before the event is re-emitted), so the answer carries what the client sent, as OpenAI's does.
 
 import type { JsonObject, UpstreamEvent } from "./types.ts";
 
@@ -38,7 +42,16 @@ export class ResponseAggregator {
   private errorEvent: UpstreamEvent | undefined;
   private sequence = -1;
 
-  constructor(private readonly fallbackModel: string) {}
+  constructor(
+    private readonly fallbackModel: string,
+    /** The previous_response_id the client sent; null leaves the backend's value as it is. */
+    private readonly previousResponseId: string | null = null,
+  ) {}
+
+  private adopt(response: JsonObject): void {
+    if (this.previousResponseId !== null) response.previous_response_id = this.previousResponseId;
+    this.response = response;
+  }
 
   /** The terminal event (completed / incomplete / failed), once seen. */
   get terminal(): UpstreamEvent | undefined {
@@ -67,14 +80,14 @@ export class ResponseAggregator {
       case "response.in_progress":
       case "response.queued": {
         const response = obj(event.response);
-        if (response) this.response = response;
+        if (response) this.adopt(response);
         return;
       }
       case "response.completed":
       case "response.incomplete":
       case "response.failed": {
         const response = obj(event.response);
-        if (response) this.response = response;
+        if (response) this.adopt(response);
         this.terminalEvent = event;
         return;
       }
@@ -153,6 +166,7 @@ export class ResponseAggregator {
     if (out.error === undefined) out.error = null;
     if (out.incomplete_details === undefined) out.incomplete_details = null;
     if (out.usage === undefined) out.usage = null;
+    if (this.previousResponseId !== null) out.previous_response_id = this.previousResponseId;
     return out;
   }
 
@@ -176,6 +190,7 @@ export class ResponseAggregator {
       incomplete_details: null,
       usage: base.usage ?? null,
     };
+    if (this.previousResponseId !== null) response.previous_response_id = this.previousResponseId;
     return { type: "response.failed", sequence_number: ++this.sequence, response };
   }
 }

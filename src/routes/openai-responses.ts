@@ -96,7 +96,7 @@ export async function responses(c: Context, relay: Relay): Promise<Response> {
     { signal: abort.signal, sessionId },
     requestObserver(c),
   );
-  const aggregator = new ResponseAggregator(model);
+  const aggregator = new ResponseAggregator(model, req.previousResponseId);
   const remember = () => {
     const id = aggregator.responseId;
     if (id !== undefined)

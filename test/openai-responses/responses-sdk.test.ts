@@ -321,6 +321,35 @@ describe("previous_response_id", () => {
     expect(input.at(-1)).toEqual({ type: "function_call_output", call_id: call.call_id, output: "42" });
   });
 
+  it("answers with the previous_response_id the client sent, stream and non-stream", async () => {
+    t.fake.enqueue({ kind: "text", text: "One." });
+    const first = await client.responses.create({ model: "gpt-5.5", input: "Count." });
+    expect(first.previous_response_id).toBeNull();
+    t.fake.enqueue({ kind: "text", text: "Two." });
+    const second = await client.responses.create({
+      model: "gpt-5.5",
+      input: "More.",
+      previous_response_id: first.id,
+    });
+    expect(second.previous_response_id).toBe(first.id);
+
+    t.fake.enqueue({ kind: "text", text: "Three." });
+    const stream = await client.responses.create({
+      model: "gpt-5.5",
+      input: "More.",
+      previous_response_id: second.id,
+      stream: true,
+    });
+    const seen: [string, unknown][] = [];
+    for await (const event of stream) {
+      if ("response" in event) seen.push([event.type, event.response.previous_response_id]);
+    }
+    expect(seen.map(([type]) => type)).toEqual(
+      expect.arrayContaining(["response.created", "response.completed"]),
+    );
+    for (const [, id] of seen) expect(id).toBe(second.id);
+  });
+
   it("answers 400 naming previous_response_id when the id is unknown", async () => {
     const before = t.fake.requests.length;
     const err = await client.responses
