@@ -11,6 +11,7 @@ import { RateLimitTracker } from "./upstream/rate-limits.ts";
 import { createModelCatalog, type ModelCatalog } from "./models/catalog.ts";
 import { UpstreamHealth, observeFetch } from "./observe/upstream-health.ts";
 import { SecretScrubber, scrubbingLogger } from "./core/secret-scrubber.ts";
+import { createMemoryResponseStore, type ResponseStore } from "./responses/response-store.ts";
 
 export interface Relay {
   config: Config;
@@ -23,6 +24,10 @@ export interface Relay {
   upstreamHealth: UpstreamHealth;
   /** Knows every secret in play; what comes from the backend or the issuer goes through it. */
   secrets: SecretScrubber;
+  /** Reachability of a shared token store (Redis), for /health; undefined for stores in this process. */
+  storeState?: () => StoreState;
+  /** previous_response_id / item_reference lookups (in memory, or Redis shared by every instance). */
+  responseStore: ResponseStore;
   startedAt: number;
 }
 
@@ -37,6 +42,20 @@ export interface RelayOptions {
   seedLoader?: () => Promise<AuthDocument | null>;
   installationId?: string;
   retryBaseMs?: number;
+  /** Default: an in-process cache. */
+  responseStore?: ResponseStore;
+  /**
+   * The store is shared and was seeded from OPENAI_CODEX_AUTH (seed-store.ts): the token manager reads the store
+   * only, instead of preferring the variable's tokens over it.
+   */
+  storeIsSeeded?: boolean;
+  storeState?: () => StoreState;
+}
+
+export interface StoreState {
+  reachable: boolean;
+  lastError: string | null;
+  since: string;
 }
 
 export function createRelay(config: Config, options: RelayOptions): Relay {
@@ -48,7 +67,7 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
   const tokens =
     options.tokens ??
     createTokenManager({
-      config,
+      config: options.storeIsSeeded ? { ...config, codexAuthJson: null } : config,
       store: options.store,
       fetch: options.fetch,
       logger,
@@ -84,6 +103,8 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
     rateLimits,
     upstreamHealth,
     secrets,
+    responseStore: options.responseStore ?? createMemoryResponseStore(),
+    storeState: options.storeState,
     startedAt: Date.now(),
   };
 }

@@ -5,6 +5,7 @@ import { loadConfig } from "../config.ts";
 import { RelayError } from "../core/errors.ts";
 import { silentLogger } from "../core/logger.ts";
 import type { Relay } from "../relay.ts";
+import { createMemoryResponseStore } from "../responses/response-store.ts";
 import type { ResponsesRequestBody, UpstreamEvent } from "../responses/types.ts";
 import type { UpstreamRequestOptions } from "../upstream/codex-client.ts";
 
@@ -26,6 +27,7 @@ export function scriptedRelay(env: Record<string, string> = {}): ScriptedRelay {
     config,
     logger: silentLogger,
     startedAt: Date.now(),
+    responseStore: createMemoryResponseStore(),
     catalog: { source: "fallback", list: async () => [{ slug: "gpt-5.5" }], get: async () => undefined },
     upstream: {
       async stream(body: ResponsesRequestBody, options: UpstreamRequestOptions) {
