@@ -150,7 +150,7 @@ describe.skipIf(!HAVE_REDIS)("three relay processes on one Redis", () => {
       status: string;
       token_store: { reachable: boolean };
     };
-    expect(health.status).toBe("store_unreachable");
+    expect(health.status).toBe("token_store_unreachable");
     expect(health.token_store.reachable).toBe(false);
     console.info(`503 latency while Redis is down (3 requests in parallel): ${latency} ms`);
 
