@@ -13,6 +13,7 @@ import { UpstreamHealth, observeFetch } from "./observe/upstream-health.ts";
 import { SecretScrubber, scrubbingLogger } from "./core/secret-scrubber.ts";
 import { RequestLog } from "./observe/request-log.ts";
 import { noMetrics, type RelayMetrics } from "./observe/metrics.ts";
+import { createMemoryResponseStore, type ResponseStore } from "./responses/response-store.ts";
 
 export interface Relay {
   config: Config;
@@ -28,6 +29,10 @@ export interface Relay {
   /** The last 50 requests (the status page). */
   requests: RequestLog;
   metrics: RelayMetrics;
+  /** Reachability of a shared token store (Redis), for /health; undefined for stores in this process. */
+  storeState?: () => StoreState;
+  /** previous_response_id / item_reference lookups (in memory, or Redis shared by every instance). */
+  responseStore: ResponseStore;
   startedAt: number;
 }
 
@@ -44,6 +49,20 @@ export interface RelayOptions {
   retryBaseMs?: number;
   /** Prometheus metrics (Node); none by default. */
   metrics?: RelayMetrics;
+  /** Default: an in-process cache. */
+  responseStore?: ResponseStore;
+  /**
+   * The store is shared and was seeded from OPENAI_CODEX_AUTH (seed-store.ts): the token manager reads the store
+   * only, instead of preferring the variable's tokens over it.
+   */
+  storeIsSeeded?: boolean;
+  storeState?: () => StoreState;
+}
+
+export interface StoreState {
+  reachable: boolean;
+  lastError: string | null;
+  since: string;
 }
 
 export function createRelay(config: Config, options: RelayOptions): Relay {
@@ -57,7 +76,7 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
   const tokens =
     options.tokens ??
     createTokenManager({
-      config,
+      config: options.storeIsSeeded ? { ...config, codexAuthJson: null } : config,
       store: options.store,
       fetch: countRefreshes(baseFetch, metrics),
       logger,
@@ -94,6 +113,8 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
     secrets,
     requests: new RequestLog(50),
     metrics,
+    responseStore: options.responseStore ?? createMemoryResponseStore(),
+    storeState: options.storeState,
     startedAt: Date.now(),
   };
 }

@@ -32,6 +32,13 @@ export function decodeJwtClaims(token: string | null | undefined): TokenClaims |
   };
 }
 
+/** The `iat` claim (seconds since the epoch) of a JWT, or null. */
+export function decodeJwtIssuedAt(token: string | null | undefined): number | null {
+  const segment = token?.split(".")[1];
+  const iat = segment ? decodePayload(segment)?.iat : undefined;
+  return typeof iat === "number" && Number.isFinite(iat) ? iat : null;
+}
+
 function decodePayload(segment: string): Record<string, unknown> | null {
   if (!/^[A-Za-z0-9_-]+={0,2}$/.test(segment)) return null;
   try {

@@ -5,12 +5,11 @@ import { serve, type ServerType } from "@hono/node-server";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { getHeapStatistics } from "node:v8";
 import type { AddressInfo } from "node:net";
-import { loadConfig, type Config } from "../config.ts";
+import { loadConfig } from "../config.ts";
 import type { Logger } from "../core/logger.ts";
-import type { AuthDocument, TokenStore } from "../auth/types.ts";
 import { createApp } from "../app.ts";
 import { createRelay, type Relay } from "../relay.ts";
-import { discoverSignIns } from "./sign-ins.ts";
+import { createNodeStore } from "./token-stores.ts";
 import { createNodeLogger } from "./logger.ts";
 import { nodeFetch } from "./http-fetch.ts";
 import { createConnectionGuard } from "./connection-guard.ts";
@@ -52,14 +51,6 @@ export interface ShutdownReport {
   ms: number;
 }
 
-/** The store of the first sign-in found (see sign-ins.ts for the order). */
-export async function createNodeStore(
-  config: Config,
-): Promise<{ store: TokenStore; seedLoader?: () => Promise<AuthDocument | null> }> {
-  const [first] = await discoverSignIns(config);
-  return { store: first!.store, seedLoader: first!.seedLoader };
-}
-
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config = loadConfig(options.env ?? process.env);
   if (options.port !== undefined) config.port = options.port;
@@ -68,10 +59,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // of the heap leaves room for that and for the streams in flight.
   config.bodyMemoryLimit ??= Math.floor(getHeapStatistics().heap_size_limit / 8);
   const logger = options.logger ?? createNodeLogger(config);
-  const { store, seedLoader } = await createNodeStore(config);
+  const stores = await createNodeStore(config, logger);
   const relay = createRelay(config, {
-    store,
-    seedLoader,
+    store: stores.store,
+    seedLoader: stores.seedLoader,
+    responseStore: stores.responseStore,
+    storeIsSeeded: stores.storeIsSeeded,
+    storeState: stores.storeState,
     logger,
     retryBaseMs: options.retryBaseMs,
     fetch: nodeFetch,
@@ -137,9 +131,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         http.closeAllConnections();
-      }),
+      }).then(() => stores.close()),
     shutdown(timeoutMs = config.shutdownTimeoutMs) {
-      shuttingDown ??= gracefulShutdown(http, relay, () => open, timeoutMs);
+      shuttingDown ??= gracefulShutdown(http, relay, () => open, timeoutMs).then(async (report) => {
+        await stores.close();
+        return report;
+      });
       return shuttingDown;
     },
   };

@@ -23,8 +23,9 @@ export interface SignIn {
 
 export async function discoverSignIns(config: Config): Promise<SignIn[]> {
   if (config.tokenStore === "redis") {
+    // The Redis store needs a connection; the server builds it in token-stores.ts.
     throw new Error(
-      "TOKEN_STORE=redis is not available in this version yet; use file (the default) or memory.",
+      "this command reads file and memory token stores only; with TOKEN_STORE=redis ask a running relay (GET /health)",
     );
   }
   const fromEnv = config.chatgptAccessToken !== null || config.codexAuthJson !== null;

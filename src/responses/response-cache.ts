@@ -10,7 +10,7 @@
 // output), so a long conversation costs about its own size, not the square of it. The byte bound counts each
 // entry's items in full, so it errs on the side of evicting early. Runtime-agnostic: plain Maps, no timers.
 
-import { invalidRequest } from "../core/errors.ts";
+import { invalidRequest, type RelayError } from "../core/errors.ts";
 import type { JsonObject, ResponsesInputItem } from "./types.ts";
 
 export interface ResponseCacheOptions {
@@ -133,13 +133,7 @@ export class ResponseCache {
       }
       const ref = typeof item.id === "string" ? item.id : "";
       const found = this.findItem(ref);
-      if (found === undefined) {
-        throw invalidRequest(
-          `input[${i}]`,
-          `Item with id '${ref}' not found. codex-relay keeps the items of recent responses in memory only (the ChatGPT backend stores nothing); send the item itself instead of a reference, or set store:false in your client.`,
-          "item_not_found",
-        );
-      }
+      if (found === undefined) throw itemNotFound(i, ref);
       if (out === null) out = items.slice(0, i);
       out.push(found);
     }
@@ -181,6 +175,15 @@ export class ResponseCache {
     }
     return n;
   }
+}
+
+/** The 400 for an `item_reference` to an item the cache does not hold. */
+export function itemNotFound(index: number, ref: string): RelayError {
+  return invalidRequest(
+    `input[${index}]`,
+    `Item with id '${ref}' not found. codex-relay keeps the items of recent responses in memory only (the ChatGPT backend stores nothing); send the item itself instead of a reference, or set store:false in your client.`,
+    "item_not_found",
+  );
 }
 
 function replayable(items: readonly ResponsesInputItem[]): ResponsesInputItem[] {

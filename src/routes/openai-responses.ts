@@ -16,7 +16,7 @@ import {
   TERMINAL_EVENTS,
   type ResponseFailure,
 } from "../responses/response-aggregator.ts";
-import { ResponseCache, type PreviousResponse } from "../responses/response-cache.ts";
+import type { PreviousResponse } from "../responses/response-cache.ts";
 import { formatSseEvent, isCodexClient, isCodexOnlyEvent } from "../responses/sse-events.ts";
 import type { JsonObject, ResponsesInputItem, UpstreamEvent } from "../responses/types.ts";
 import { turnError } from "./openai-chat.ts";
@@ -24,18 +24,6 @@ import { jsonResponse, sseResponse } from "../http/responses.ts";
 import { prepareModel } from "./prepare-model.ts";
 import { requestObserver } from "../observe/request-hook.ts";
 import { streamObserved } from "../core/turn-observer.ts";
-
-/** One cache per relay (tests run several relays in one process; a Worker isolate has its own). */
-const caches = new WeakMap<Relay, ResponseCache>();
-
-export function responseCacheFor(relay: Relay): ResponseCache {
-  let cache = caches.get(relay);
-  if (!cache) {
-    cache = new ResponseCache();
-    caches.set(relay, cache);
-  }
-  return cache;
-}
 
 function previousNotFound(id: string): RelayError {
   return invalidRequest(
@@ -61,13 +49,13 @@ export function responsesWebSocket(): never {
 
 export async function responses(c: Context, relay: Relay): Promise<Response> {
   const req = parseResponsesRequest(await readJsonBody(c));
-  const cache = responseCacheFor(relay);
+  const cache = relay.responseStore;
   let previous: PreviousResponse | undefined;
   if (req.previousResponseId !== null) {
-    previous = cache.previous(req.previousResponseId);
+    previous = await cache.previous(req.previousResponseId);
     if (previous === undefined) throw previousNotFound(req.previousResponseId);
   }
-  const input = cache.resolveReferences(req.input);
+  const input = await cache.resolveReferences(req.input);
   const { model, effort, instructions } = await prepareModel(relay, req.model);
   const rawKey = req.body.prompt_cache_key;
   const clientKey = typeof rawKey === "string" && rawKey !== "" ? sessionKeyForClientKey(rawKey) : undefined;
@@ -97,10 +85,10 @@ export async function responses(c: Context, relay: Relay): Promise<Response> {
     requestObserver(c),
   );
   const aggregator = new ResponseAggregator(model, req.previousResponseId);
-  const remember = () => {
+  const remember = async () => {
     const id = aggregator.responseId;
     if (id !== undefined)
-      cache.set(id, body.input, aggregator.outputItems() as ResponsesInputItem[], sessionId);
+      await cache.remember(id, body.input, aggregator.outputItems() as ResponsesInputItem[], sessionId);
   };
 
   if (req.stream) {
@@ -110,7 +98,7 @@ export async function responses(c: Context, relay: Relay): Promise<Response> {
   }
 
   const response = await aggregate(reply.events, aggregator);
-  remember();
+  await remember();
   return jsonResponse(response, reply.headers);
 }
 
@@ -119,7 +107,7 @@ async function* streamFrames(
   events: AsyncIterable<UpstreamEvent>,
   aggregator: ResponseAggregator,
   codexClient: boolean,
-  remember: () => void,
+  remember: () => Promise<void>,
 ): AsyncGenerator<string> {
   try {
     for await (const event of events) {
@@ -130,7 +118,7 @@ async function* streamFrames(
         const response = event.response;
         if (response !== null && typeof response === "object") aggregator.fillOutput(response as JsonObject);
         // Before the event goes out: a client may send the follow-up request the moment it reads it.
-        remember();
+        await remember();
       }
       yield formatSseEvent(event);
       if (TERMINAL_EVENTS.has(type)) return; // leaving the loop ends the backend request

@@ -5,6 +5,7 @@ import { loadConfig } from "../config.ts";
 import { RelayError } from "../core/errors.ts";
 import { silentLogger } from "../core/logger.ts";
 import type { Relay } from "../relay.ts";
+import { createMemoryResponseStore } from "../responses/response-store.ts";
 import type { ResponsesRequestBody, UpstreamEvent } from "../responses/types.ts";
 import type { UpstreamRequestOptions } from "../upstream/codex-client.ts";
 import { RequestLog } from "../observe/request-log.ts";
@@ -33,6 +34,7 @@ export function scriptedRelay(env: Record<string, string> = {}): ScriptedRelay {
     metrics: noMetrics,
     upstreamHealth: new UpstreamHealth(),
     tokens: { status: () => ({ accountId: null }) },
+    responseStore: createMemoryResponseStore(),
     catalog: { source: "fallback", list: async () => [{ slug: "gpt-5.5" }], get: async () => undefined },
     upstream: {
       async stream(body: ResponsesRequestBody, options: UpstreamRequestOptions) {

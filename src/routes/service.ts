@@ -50,7 +50,20 @@ export function serviceRoutes(relay: Relay): string[] {
 export async function health(relay: Relay, detailed: boolean) {
   const tokens = await relay.tokens.loadStatus();
   const upstream = relay.upstreamHealth.snapshot();
-  const readiness = assessReadiness({ accounts: [tokens], upstream });
+  const store = relay.storeState?.();
+  const readiness = assessReadiness({
+    accounts: [tokens],
+    upstream,
+    extra:
+      store && !store.reachable
+        ? [
+            {
+              reason: "token_store_unreachable",
+              message: "The shared token store (Redis) is unreachable; the relay reconnects by itself.",
+            },
+          ]
+        : [],
+  });
   const verdict = {
     status: readiness.ok ? "ok" : readiness.reason!,
     ok: readiness.ok,
@@ -66,6 +79,16 @@ export async function health(relay: Relay, detailed: boolean) {
       version: RELAY_VERSION,
       uptime_seconds: Math.round((Date.now() - relay.startedAt) / 1000),
       tokens,
+      ...(store
+        ? {
+            token_store: {
+              kind: tokens.store.kind,
+              reachable: store.reachable,
+              since: store.since,
+              last_error: store.lastError,
+            },
+          }
+        : {}),
       rate_limits: relay.rateLimits.latest,
       upstream: {
         last_success_at: upstream.lastSuccessAt,
