@@ -24,7 +24,7 @@ export async function startRelayProcess(env: Record<string, string>): Promise<Re
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`relay did not start:\n${out}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`relay did not start:\n${out}`)), 60_000);
     const check = () => {
       const m = /listening on (http:\/\/[^\s"]+)/.exec(out);
       if (m) {

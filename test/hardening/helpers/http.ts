@@ -7,7 +7,7 @@ import type { Logger } from "../../../src/core/logger.ts";
 
 export const MODEL = "gpt-5.5";
 
-export type Dialect = "openai" | "ollama";
+export type Dialect = "openai" | "ollama" | "anthropic";
 
 export interface Endpoint {
   name: string;
@@ -162,6 +162,16 @@ export function ndjson(text: string): unknown[] {
 /** Asserts the error body shape of the dialect and returns its message. */
 export function errorMessage(dialect: Dialect, body: unknown): string {
   const e = (body as { error?: unknown } | null)?.error;
+  if (dialect === "anthropic") {
+    const a = e as { type?: unknown; message?: unknown } | undefined;
+    if (
+      (body as { type?: unknown }).type !== "error" ||
+      typeof a?.type !== "string" ||
+      typeof a.message !== "string"
+    )
+      throw new Error(`not an Anthropic error body: ${JSON.stringify(body)}`);
+    return a.message;
+  }
   if (dialect === "ollama") {
     if (typeof e !== "string" || e === "")
       throw new Error(`not an Ollama error body: ${JSON.stringify(body)}`);
