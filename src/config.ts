@@ -48,6 +48,8 @@ export interface Config {
   debugModel: string | null;
   verbose: boolean;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** LOG_FORMAT; null: pretty on a terminal, JSON lines otherwise. */
+  logFormat: "pretty" | "json" | null;
   /** Web origins allowed besides loopback pages and the relay's own (CORS_ORIGINS); "*" allows every origin. */
   corsOrigins: string[];
   /** Host names accepted on a loopback bind besides loopback ones (ALLOWED_HOSTS); "*" accepts any. */
@@ -283,6 +285,8 @@ export function loadConfig(env: Env): Config {
       ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const,
       bool(env, "VERBOSE", false) ? "debug" : "info",
     ),
+    logFormat:
+      str(env, "LOG_FORMAT") === null ? null : oneOf(env, "LOG_FORMAT", ["pretty", "json"] as const, "json"),
     corsOrigins: list(env, "CORS_ORIGINS"),
     allowedHosts: list(env, "ALLOWED_HOSTS"),
     upstreamIdleTimeoutMs: int(env, "UPSTREAM_IDLE_TIMEOUT_MS", 300_000, 100, 3_600_000),

@@ -3,8 +3,19 @@
 import { existsSync } from "node:fs";
 import { ConfigError } from "../config.ts";
 import { startServer } from "./server.ts";
+import { flushLogs } from "./logger.ts";
+
+/** Exits once the log is written, or after a bounded wait when the output is broken or stalled. */
+async function exitAfterLogs(code: number): Promise<never> {
+  await flushLogs(500);
+  process.exit(code);
+}
 
 export async function main(options: { port?: number; host?: string } = {}): Promise<void> {
+  // A closed terminal or pipe makes writes to stdout/stderr fail (EPIPE) with an 'error' event; unhandled, it would
+  // crash the relay. The relay keeps serving without its output instead.
+  process.stdout.on("error", () => {});
+  process.stderr.on("error", () => {});
   // A .env file in the working directory fills in variables the environment does not set.
   if (existsSync(".env")) process.loadEnvFile(".env");
   let running;
@@ -37,8 +48,9 @@ export async function main(options: { port?: number; host?: string } = {}): Prom
       "No ChatGPT sign-in found: run `codex-relay login` (or set CHATGPT_ACCESS_TOKEN / OPENAI_CODEX_AUTH).",
     );
   }
-  // Warm the model catalogue so the first request does not pay for it.
-  void relay.catalog.list().catch(() => {});
+  // Warm the model catalogue so the first request does not pay for it (without credentials there is nothing to
+  // fetch, and its warning would repeat the advice above).
+  if (status.source !== "none") void relay.catalog.list().catch(() => {});
   // Graceful shutdown: stop accepting, let open requests (streams) finish up to SHUTDOWN_TIMEOUT_MS, wait for a
   // token refresh in flight, exit 0. A second signal cuts the open connections at once.
   let stopping = false;
@@ -51,15 +63,16 @@ export async function main(options: { port?: number; host?: string } = {}): Prom
     stopping = true;
     logger.info({ signal }, "signal received");
     // Last resort, should the shutdown itself hang (it should not: every wait in it is bounded).
+    // Nothing here waits on the log output: a broken stdout must not keep the process alive.
     setTimeout(() => {
       logger.error({}, "shutdown did not complete in time; exiting");
       process.exit(1);
     }, config.shutdownTimeoutMs + 15_000).unref();
     running.shutdown().then(
-      () => process.exit(0),
+      () => exitAfterLogs(0),
       (err: unknown) => {
         logger.error({ err: err instanceof Error ? err.message : String(err) }, "shutdown failed");
-        process.exit(1);
+        return exitAfterLogs(1);
       },
     );
   };
