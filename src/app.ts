@@ -14,11 +14,12 @@ import { chatCompletions } from "./routes/openai-chat.ts";
 import { completions } from "./routes/openai-completions.ts";
 import { responses, responsesWebSocket } from "./routes/openai-responses.ts";
 import { getModel, listModels } from "./routes/models.ts";
-import { health, serviceInfo } from "./routes/service.ts";
+import { health, metricsText, serviceInfo, serviceRoutes, statusDetails } from "./routes/service.ts";
+import { observeRequests } from "./observe/request-hook.ts";
 import { registerOllamaRoutes } from "./routes/ollama.ts";
 import { mergeOllamaModels } from "./models/merge-ollama-models.ts";
 
-const PROTECTED = ["/v1/", "/api/", "/debug/"];
+const PROTECTED = ["/v1/", "/api/", "/debug/", "/metrics", "/status.json"];
 
 export interface AppOptions {
   /**
@@ -82,6 +83,9 @@ export function createApp(relay: Relay, options: AppOptions = {}): Hono {
       maxAge: 600,
     }),
   );
+
+  // Every request, whatever its route, is recorded once (request log, metrics, the per-request log line).
+  app.use("*", observeRequests(relay, serviceRoutes(relay)));
 
   const keyMatches = config.apiKey === null ? null : keyVerifier(config.apiKey);
   /** Whether the caller may see details on the open routes: no key is set, or it sent the right one. */
@@ -211,27 +215,24 @@ export function createApp(relay: Relay, options: AppOptions = {}): Hono {
     }
   });
 
-  if (config.verbose) {
-    app.use("*", async (c, next) => {
-      const start = performance.now();
-      await next();
-      logger.debug(
-        {
-          method: c.req.method,
-          path: c.req.path,
-          status: c.res.status,
-          ms: Math.round(performance.now() - start),
-        },
-        "request",
-      );
-    });
-  }
-
   app.get("/", (c) => c.json(serviceInfo(relay)));
   // 200 only when a request could be served now; 503 with the same body and a reason otherwise (curl -f, Docker).
   app.get("/health", async (c) => {
     const { ok, body } = await health(relay, maySee(c));
     return c.json(body, ok ? 200 : 503, { "cache-control": "no-store" });
+  });
+
+  app.get("/status.json", async (c) =>
+    c.json(await statusDetails(relay, new URL(c.req.url).origin), 200, { "cache-control": "no-store" }),
+  );
+  app.get("/metrics", async (c) => {
+    const text = await metricsText(relay);
+    if (text === null) {
+      throw new RelayError(404, "This runtime keeps no metrics (/metrics is served by the Node relay).", {
+        code: "metrics_unavailable",
+      });
+    }
+    return c.body(text.body, 200, { "content-type": text.contentType, "cache-control": "no-store" });
   });
 
   app.post("/v1/chat/completions", (c) => chatCompletions(c, relay));

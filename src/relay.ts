@@ -11,6 +11,8 @@ import { RateLimitTracker } from "./upstream/rate-limits.ts";
 import { createModelCatalog, type ModelCatalog } from "./models/catalog.ts";
 import { UpstreamHealth, observeFetch } from "./observe/upstream-health.ts";
 import { SecretScrubber, scrubbingLogger } from "./core/secret-scrubber.ts";
+import { RequestLog } from "./observe/request-log.ts";
+import { noMetrics, type RelayMetrics } from "./observe/metrics.ts";
 
 export interface Relay {
   config: Config;
@@ -23,6 +25,9 @@ export interface Relay {
   upstreamHealth: UpstreamHealth;
   /** Knows every secret in play; what comes from the backend or the issuer goes through it. */
   secrets: SecretScrubber;
+  /** The last 50 requests (the status page). */
+  requests: RequestLog;
+  metrics: RelayMetrics;
   startedAt: number;
 }
 
@@ -37,9 +42,13 @@ export interface RelayOptions {
   seedLoader?: () => Promise<AuthDocument | null>;
   installationId?: string;
   retryBaseMs?: number;
+  /** Prometheus metrics (Node); none by default. */
+  metrics?: RelayMetrics;
 }
 
 export function createRelay(config: Config, options: RelayOptions): Relay {
+  const metrics = options.metrics ?? noMetrics;
+  const baseFetch: typeof fetch = options.fetch ?? ((input, init) => fetch(input, init));
   const secrets = new SecretScrubber();
   secrets.addPermanent(config.apiKey);
   secrets.addPermanent(config.chatgptAccessToken);
@@ -50,15 +59,14 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
     createTokenManager({
       config,
       store: options.store,
-      fetch: options.fetch,
+      fetch: countRefreshes(baseFetch, metrics),
       logger,
       seedLoader: options.seedLoader,
       secrets,
       forcedRefreshIntervalMs: config.debugRefreshIntervalMs,
     });
   const rateLimits = new RateLimitTracker();
-  const upstreamHealth = new UpstreamHealth();
-  const baseFetch: typeof fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const upstreamHealth = new UpstreamHealth(Date.now, (e) => metrics.upstreamError(e));
   const upstream = createCodexClient({
     config,
     credentials: tokens,
@@ -84,6 +92,22 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
     rateLimits,
     upstreamHealth,
     secrets,
+    requests: new RequestLog(50),
+    metrics,
     startedAt: Date.now(),
+  };
+}
+
+/** The token manager's fetch only talks to the token endpoint: each call is a refresh, a non-2xx a failed one. */
+function countRefreshes(inner: typeof fetch, metrics: RelayMetrics): typeof fetch {
+  return async (input, init) => {
+    try {
+      const res = await inner(input, init);
+      metrics.tokenRefresh(res.ok);
+      return res;
+    } catch (err) {
+      metrics.tokenRefresh(false);
+      throw err;
+    }
   };
 }

@@ -13,12 +13,15 @@ import { RelayError } from "./errors.ts";
 import { OutputLimiter } from "./output-limiter.ts";
 import { countRequestTokens } from "./request-tokens.ts";
 import type { StreamPart, TurnUsage } from "./stream-parts.ts";
+import { beginObservedTurn, errorCode, type TurnObserver } from "./turn-observer.ts";
 
 export interface TurnOptions {
   signal?: AbortSignal;
   sessionId: string;
   stop?: string[];
   maxTokens?: number;
+  /** Told what the turn does (request log, metrics, trace); see TurnObserver. */
+  observer?: TurnObserver;
 }
 
 export interface Turn {
@@ -32,7 +35,16 @@ export async function startTurn(
   body: ResponsesRequestBody,
   options: TurnOptions,
 ): Promise<Turn> {
-  const reply = await upstream.stream(body, { signal: options.signal, sessionId: options.sessionId });
+  const observer = options.observer;
+  if (observer) beginObservedTurn(observer, body, options.signal);
+  let reply;
+  try {
+    reply = await upstream.stream(body, { signal: options.signal, sessionId: options.sessionId });
+  } catch (err) {
+    observer?.failed(errorCode(err));
+    observer?.turnEnded();
+    throw err;
+  }
   return { headers: reply.headers, parts: turnParts(reply.events, options, body) };
 }
 
@@ -53,28 +65,52 @@ async function* turnParts(
   const normalizer = new ResponsesEventNormalizer({ declaredTools: declaredTools(body) });
   const limited = (options.stop && options.stop.length > 0) || options.maxTokens !== undefined;
   const limiter = limited ? new OutputLimiter({ stop: options.stop, maxTokens: options.maxTokens }) : null;
-  let tail: StreamPart[];
+  const observer = options.observer;
   try {
-    for await (const event of events) {
-      for (const part of normalizer.push(event)) {
-        if (!limiter) yield part;
-        else
-          for (const out of limiter.push(part))
-            yield limiter.cut ? withCountedUsage(out, limiter, body) : out;
+    let tail: StreamPart[];
+    try {
+      for await (const event of events) {
+        observer?.event(event);
+        for (const part of normalizer.push(event)) {
+          if (!limiter) {
+            if (observer && isTerminal(part)) notify(observer, part);
+            yield part;
+          } else
+            for (const raw of limiter.push(part)) {
+              const out = limiter.cut ? withCountedUsage(raw, limiter, body) : raw;
+              if (observer && isTerminal(out)) notify(observer, out);
+              yield out;
+            }
+        }
+        // Stop reading at the terminal event or when the limiter cut the answer: leaving the loop aborts the request.
+        if (normalizer.finished || limiter?.cut) return;
       }
-      // Stop reading at the terminal event or when the limiter cut the answer: leaving the loop aborts the request.
-      if (normalizer.finished || limiter?.cut) return;
+      // The stream ended without a terminal event: the normalizer reports it as an error part.
+      tail = normalizer.end();
+    } catch (err) {
+      if (err instanceof RelayError && err.code === "client_closed") return;
+      tail = [errorPart(err)];
     }
-    // The stream ended without a terminal event: the normalizer reports it as an error part.
-    tail = normalizer.end();
-  } catch (err) {
-    if (err instanceof RelayError && err.code === "client_closed") return;
-    tail = [errorPart(err)];
+    for (const part of tail) {
+      for (const out of limiter ? limiter.push(part) : [part]) {
+        if (observer && isTerminal(out)) notify(observer, out);
+        yield out;
+      }
+    }
+  } finally {
+    // Also when the client went away and the consumer stopped iterating.
+    observer?.turnEnded();
   }
-  for (const part of tail) {
-    if (limiter) yield* limiter.push(part);
-    else yield part;
-  }
+}
+
+function isTerminal(part: StreamPart): boolean {
+  return part.type === "finish" || part.type === "error";
+}
+
+function notify(observer: TurnObserver, part: StreamPart): void {
+  if (part.type === "finish") {
+    if (part.usage) observer.usage(part.usage);
+  } else if (part.type === "error") observer.failed(part.code ?? "upstream_error");
 }
 
 /** The cut finish, with the usage the backend will not send. */

@@ -14,6 +14,7 @@ import { discoverSignIns } from "./sign-ins.ts";
 import { createNodeLogger } from "./logger.ts";
 import { nodeFetch } from "./http-fetch.ts";
 import { createConnectionGuard } from "./connection-guard.ts";
+import { createPromMetrics } from "./prom-metrics.ts";
 
 export interface StartOptions {
   env?: Record<string, string | undefined>;
@@ -73,6 +74,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     logger,
     retryBaseMs: options.retryBaseMs,
     fetch: nodeFetch,
+    metrics: createPromMetrics(),
   });
   const app = createApp(relay, { bindHost: config.host });
   const guard = createConnectionGuard({

@@ -41,7 +41,11 @@ export class UpstreamHealth {
   private latest: UpstreamErrorRecord | null = null;
   private consecutiveFailures = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** Told of every error as it is recorded (metrics). */
+    private readonly onError?: (error: UpstreamErrorRecord) => void,
+  ) {}
 
   recordSuccess(): void {
     this.lastSuccessAt = this.now();
@@ -55,6 +59,7 @@ export class UpstreamHealth {
     this.latest = rec;
     if (rec.kind === "failure") this.consecutiveFailures++;
     else this.consecutiveFailures = 0;
+    this.onError?.(rec);
     return rec;
   }
 

@@ -40,6 +40,7 @@ import { TurnClock } from "../ollama/turn-clock.ts";
 import { OLLAMA_COMPAT_VERSION, showResponse, tagModel } from "../ollama/model-info.ts";
 import { canonicalOllamaName, ollamaUpstreamOf } from "../upstream/ollama-upstream.ts";
 import type { OllamaTagModel } from "../ollama/ollama-types.ts";
+import { requestObserver } from "../observe/request-hook.ts";
 
 export function registerOllamaRoutes(app: Hono, relay: Relay): void {
   app.post("/api/chat", (c) => ollamaChat(c, relay));
@@ -99,6 +100,7 @@ async function runTurn(c: Context, relay: Relay, chatReq: ChatCompletionRequest,
     sessionId,
     stop: limits.stop,
     maxTokens: limits.maxTokens,
+    observer: requestObserver(c),
   });
   return { turn, abort };
 }

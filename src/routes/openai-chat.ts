@@ -18,6 +18,7 @@ import { compatForFormat } from "../openai/reasoning-renderer.ts";
 import { forwardToOllama } from "../upstream/ollama-upstream.ts";
 import { isOllamaModel } from "../models/model-backend.ts";
 import { prepareModel } from "./prepare-model.ts";
+import { requestObserver } from "../observe/request-hook.ts";
 
 export function pickCompat(c: Context, requested: unknown, fallback: ReasoningCompat): ReasoningCompat {
   const value = requested ?? c.req.header("x-reasoning-compat");
@@ -57,6 +58,7 @@ export async function chatCompletions(c: Context, relay: Relay): Promise<Respons
     signal: abort.signal,
     sessionId,
     ...outputLimitsOf(req),
+    observer: requestObserver(c),
   });
   const id = `chatcmpl-${crypto.randomUUID().replace(/-/g, "")}`;
   const created = Math.floor(Date.now() / 1000);

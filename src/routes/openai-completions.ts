@@ -15,6 +15,7 @@ import { DONE_LINE } from "../openai/chat-stream-translator.ts";
 import { okOrThrow } from "./openai-chat.ts";
 import { jsonResponse, sseResponse } from "../http/responses.ts";
 import { prepareModel } from "./prepare-model.ts";
+import { requestObserver } from "../observe/request-hook.ts";
 
 export async function completions(c: Context, relay: Relay): Promise<Response> {
   const req = parseCompletionRequest(await readJsonBody(c));
@@ -41,6 +42,7 @@ export async function completions(c: Context, relay: Relay): Promise<Response> {
     sessionId,
     stop: req.stop,
     maxTokens: req.maxTokens,
+    observer: requestObserver(c),
   });
   const id = `cmpl-${crypto.randomUUID().replace(/-/g, "")}`;
   const created = Math.floor(Date.now() / 1000);

@@ -22,6 +22,8 @@ import type { JsonObject, ResponsesInputItem, UpstreamEvent } from "../responses
 import { turnError } from "./openai-chat.ts";
 import { jsonResponse, sseResponse } from "../http/responses.ts";
 import { prepareModel } from "./prepare-model.ts";
+import { requestObserver } from "../observe/request-hook.ts";
+import { streamObserved } from "../core/turn-observer.ts";
 
 /** One cache per relay (tests run several relays in one process; a Worker isolate has its own). */
 const caches = new WeakMap<Relay, ResponseCache>();
@@ -88,7 +90,12 @@ export async function responses(c: Context, relay: Relay): Promise<Response> {
   });
 
   const abort = linkedAbort(c.req.raw.signal);
-  const reply = await relay.upstream.stream(body, { signal: abort.signal, sessionId });
+  const reply = await streamObserved(
+    relay.upstream,
+    body,
+    { signal: abort.signal, sessionId },
+    requestObserver(c),
+  );
   const aggregator = new ResponseAggregator(model);
   const remember = () => {
     const id = aggregator.responseId;

@@ -7,6 +7,9 @@ import { silentLogger } from "../core/logger.ts";
 import type { Relay } from "../relay.ts";
 import type { ResponsesRequestBody, UpstreamEvent } from "../responses/types.ts";
 import type { UpstreamRequestOptions } from "../upstream/codex-client.ts";
+import { RequestLog } from "../observe/request-log.ts";
+import { noMetrics } from "../observe/metrics.ts";
+import { UpstreamHealth } from "../observe/upstream-health.ts";
 
 export type Script =
   UpstreamEvent[] | RelayError | ((body: ResponsesRequestBody) => AsyncIterable<UpstreamEvent>);
@@ -26,6 +29,10 @@ export function scriptedRelay(env: Record<string, string> = {}): ScriptedRelay {
     config,
     logger: silentLogger,
     startedAt: Date.now(),
+    requests: new RequestLog(),
+    metrics: noMetrics,
+    upstreamHealth: new UpstreamHealth(),
+    tokens: { status: () => ({ accountId: null }) },
     catalog: { source: "fallback", list: async () => [{ slug: "gpt-5.5" }], get: async () => undefined },
     upstream: {
       async stream(body: ResponsesRequestBody, options: UpstreamRequestOptions) {

@@ -5,6 +5,7 @@
 import type { Relay } from "../relay.ts";
 import { RELAY_VERSION } from "../upstream/codex-client.ts";
 import { assessReadiness } from "../observe/readiness.ts";
+import { fingerprint } from "../core/logger.ts";
 
 export function serviceInfo(relay: Relay) {
   return {
@@ -27,10 +28,22 @@ export function serviceInfo(relay: Relay) {
         "GET /api/version",
         "GET /api/ps",
       ],
-      service: ["GET /health", "POST /debug/auth", "POST /debug/refresh"],
+      service: [
+        "GET /",
+        "GET /health",
+        "GET /metrics",
+        "GET /status.json",
+        "POST /debug/auth",
+        "POST /debug/refresh",
+      ],
     },
     auth_required: relay.config.apiKey !== null,
   };
+}
+
+/** Every "METHOD /path" the relay serves ({id}: a path parameter), for the request log's route labels. */
+export function serviceRoutes(relay: Relay): string[] {
+  return Object.values(serviceInfo(relay).endpoints).flat().concat(["GET /debug/auth", "GET /v1/responses"]);
 }
 
 /** /health's body and whether the relay is ready. `detailed`: the caller may see the account (no key set, or it sent the key). */
@@ -62,4 +75,40 @@ export async function health(relay: Relay, detailed: boolean) {
       models_source: relay.catalog.source,
     },
   };
+}
+
+/**
+ * GET /status.json: everything the status page shows (behind the key when one is set). Never a secret: the token
+ * state carries at most a fingerprint, the request log account fingerprints.
+ */
+export async function statusDetails(relay: Relay, baseUrl: string) {
+  const { body } = await health(relay, true);
+  const models = await relay.catalog.list().catch(() => []);
+  return {
+    ...body,
+    models: models.filter((m) => m.listed).map((m) => ({ id: m.slug, efforts: m.efforts })),
+    settings: {
+      openai_base_url: `${baseUrl}/v1`,
+      ollama_base_url: baseUrl,
+      api_key_required: relay.config.apiKey !== null,
+    },
+    requests: relay.requests.list(),
+  };
+}
+
+/** GET /metrics: Prometheus text, or null when this runtime keeps no metrics. */
+export function metricsText(relay: Relay) {
+  return relay.metrics.render({
+    usage() {
+      const latest = relay.rateLimits.latest;
+      if (!latest) return [];
+      const account = fingerprint(relay.tokens.status().accountId) ?? "unknown";
+      const out: { account: string; window: "primary" | "secondary"; percent: number }[] = [];
+      for (const window of ["primary", "secondary"] as const) {
+        const percent = latest[window].usedPercent;
+        if (percent !== null) out.push({ account, window, percent });
+      }
+      return out;
+    },
+  });
 }

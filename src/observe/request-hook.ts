@@ -1,0 +1,104 @@
+// The one middleware that records every request: it makes the request's RequestRecord (routes hand it to their
+// turn with `requestObserver(c)`), and when the response is done it adds the entry to the request log, counts it
+// in the metrics and writes the per-request log line. Any route, present or future, is covered by this alone.
+
+import type { Context, MiddlewareHandler } from "hono";
+import type { Relay } from "../relay.ts";
+import { RelayError } from "../core/errors.ts";
+import { fingerprint } from "../core/logger.ts";
+import type { TurnObserver } from "../core/turn-observer.ts";
+import { RequestRecord, type RequestRecordHooks } from "./request-record.ts";
+import type { RequestEntry } from "./request-log.ts";
+import { traceFields } from "./trace.ts";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    requestRecord: RequestRecord;
+  }
+}
+
+/** The request's observer, for startTurn({ observer }) or observedEvents(). */
+export function requestObserver(c: Context): TurnObserver | undefined {
+  return c.get("requestRecord");
+}
+
+/** Routes whose requests are polls (monitoring, the status page): their log line is at debug level. */
+const QUIET_ROUTES = new Set(["GET /", "GET /health", "GET /metrics", "GET /status.json"]);
+
+export function observeRequests(relay: Relay, routes: string[]): MiddlewareHandler {
+  const label = routeLabeler(routes);
+  const { logger, metrics, requests } = relay;
+  let seq = 0;
+  const prefix = Math.random().toString(36).slice(2, 6);
+  const hooks: RequestRecordHooks = {
+    account: () => fingerprint(relay.tokens.status().accountId),
+    streamOpened: () => metrics.streamOpened(),
+    streamClosed: () => metrics.streamClosed(),
+    trace: relay.config.verbose
+      ? (record, what, data) =>
+          logger.debug(
+            { req: record.id, ...traceFields(what, data) },
+            what === "request" ? "upstream request" : "upstream event",
+          )
+      : undefined,
+    done(entry: RequestEntry) {
+      requests.add(entry);
+      metrics.requestFinished(entry);
+      const line = logFields(entry);
+      const msg = `${entry.method} ${entry.route} ${entry.status} ${entry.latencyMs} ms`;
+      if (QUIET_ROUTES.has(`${entry.method} ${entry.route}`)) logger.debug(line, msg);
+      else logger.info(line, msg);
+    },
+  };
+  return async (c, next) => {
+    if (c.req.method === "OPTIONS") return next();
+    const method = c.req.method === "HEAD" ? "GET" : c.req.method;
+    const record = new RequestRecord(`${prefix}-${++seq}`, method, label(method, c.req.path), hooks);
+    c.set("requestRecord", record);
+    await next();
+    const type = c.res.headers.get("content-type") ?? "";
+    const stream = type.startsWith("text/event-stream") || type.startsWith("application/x-ndjson");
+    const err = c.error;
+    const code = err instanceof RelayError ? err.code : err ? "relay_error" : null;
+    record.responded(c.res.status, stream, code ?? (c.res.status >= 400 ? String(c.res.status) : null));
+  };
+}
+
+function logFields(e: RequestEntry) {
+  return {
+    req: e.id,
+    method: e.method,
+    route: e.route,
+    status: e.status,
+    ms: e.latencyMs,
+    ttfbMs: e.ttfbMs,
+    model: e.model,
+    effort: e.effort,
+    tokensIn: e.inputTokens,
+    tokensOut: e.outputTokens,
+    account: e.account,
+    ...(e.error ? { error: e.error } : {}),
+  };
+}
+
+/**
+ * Maps a request to its route's pattern ("GET /v1/models/{id}"), from the relay's own list of endpoints; anything
+ * else is "other". Bounded, so it can be a metrics label, and free of what the client put in the path.
+ */
+export function routeLabeler(routes: string[]): (method: string, path: string) => string {
+  const exact = new Set<string>();
+  const prefixes: { method: string; prefix: string; label: string }[] = [];
+  for (const r of routes) {
+    const [method, pattern] = r.split(" ") as [string, string];
+    const brace = pattern.indexOf("{");
+    if (brace === -1) exact.add(`${method} ${pattern}`);
+    else prefixes.push({ method, prefix: pattern.slice(0, brace), label: pattern });
+  }
+  return (method, path) => {
+    if (exact.has(`${method} ${path}`)) return path;
+    for (const p of prefixes) {
+      if (p.method === method && path.startsWith(p.prefix) && path.length > p.prefix.length) return p.label;
+    }
+    return "other";
+  };
+}
