@@ -16,6 +16,7 @@ import { responses, responsesWebSocket } from "./routes/openai-responses.ts";
 import { getModel, listModels } from "./routes/models.ts";
 import { health, metricsText, serviceInfo, serviceRoutes, statusDetails } from "./routes/service.ts";
 import { observeRequests } from "./observe/request-hook.ts";
+import { STATUS_PAGE_HTML, statusPageCsp } from "./observe/status-page.ts";
 import { registerOllamaRoutes } from "./routes/ollama.ts";
 import { mergeOllamaModels } from "./models/merge-ollama-models.ts";
 
@@ -215,7 +216,15 @@ export function createApp(relay: Relay, options: AppOptions = {}): Hono {
     }
   });
 
-  app.get("/", (c) => c.json(serviceInfo(relay)));
+  // A browser gets the status page; API clients and curl (Accept: */*) get the service information as JSON.
+  app.get("/", async (c) => {
+    if (!(c.req.header("accept") ?? "").includes("text/html")) return c.json(serviceInfo(relay));
+    return c.html(STATUS_PAGE_HTML, 200, {
+      "content-security-policy": await statusPageCsp(),
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+    });
+  });
   // 200 only when a request could be served now; 503 with the same body and a reason otherwise (curl -f, Docker).
   app.get("/health", async (c) => {
     const { ok, body } = await health(relay, maySee(c));

@@ -22,7 +22,7 @@ export function requestObserver(c: Context): TurnObserver | undefined {
   return c.get("requestRecord");
 }
 
-/** Routes whose requests are polls (monitoring, the status page): their log line is at debug level. */
+/** Routes whose requests are polls (monitoring, the status page): not in the request log, logged at debug. */
 const QUIET_ROUTES = new Set(["GET /", "GET /health", "GET /metrics", "GET /status.json"]);
 
 export function observeRequests(relay: Relay, routes: string[]): MiddlewareHandler {
@@ -42,12 +42,13 @@ export function observeRequests(relay: Relay, routes: string[]): MiddlewareHandl
           )
       : undefined,
     done(entry: RequestEntry) {
-      requests.add(entry);
       metrics.requestFinished(entry);
       const line = logFields(entry);
       const msg = `${entry.method} ${entry.route} ${entry.status} ${entry.latencyMs} ms`;
-      if (QUIET_ROUTES.has(`${entry.method} ${entry.route}`)) logger.debug(line, msg);
-      else logger.info(line, msg);
+      // Polls stay out of the request log (the status page itself polls every few seconds) and log at debug.
+      if (QUIET_ROUTES.has(`${entry.method} ${entry.route}`)) return logger.debug(line, msg);
+      requests.add(entry);
+      logger.info(line, msg);
     },
   };
   return async (c, next) => {
