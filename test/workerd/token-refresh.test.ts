@@ -63,6 +63,21 @@ describe("token refresh through the Durable Object", () => {
     expect(await timesPresented(cached!.tokens.refresh_token)).toBe(0);
   });
 
+  it("an access token the backend rejects (401) is refreshed once through the Durable Object and the request retried", async () => {
+    const signIn = await login(3600);
+    // Not expired by its claims, but unknown to the backend: revoked, as far as the relay can tell.
+    const revoked = {
+      ...signIn,
+      tokens: { ...signIn.tokens, access_token: `${signIn.tokens.access_token}x` },
+    };
+    await seed(revoked);
+    const res = await chat(isolate(), "after a 401");
+    expect(res.status).toBe(200);
+    expect(res.body.choices![0]!.message.content).toMatch(/Echo: after a 401$/);
+    expect(await timesPresented(signIn.tokens.refresh_token)).toBe(1);
+    expect((await cachedDocument())!.tokens.access_token).not.toBe(revoked.tokens.access_token);
+  });
+
   it("a wrong TOKEN_ENCRYPTION_KEY fails the request with a message naming it and leaves the stored tokens as they are", async () => {
     await seed(await login(3600));
     const before = await storedValues();
