@@ -19,6 +19,7 @@ import { observeRequests } from "./observe/request-hook.ts";
 import { STATUS_PAGE_HTML, statusPageCsp } from "./observe/status-page.ts";
 import { registerOllamaRoutes } from "./routes/ollama.ts";
 import { mergeOllamaModels } from "./models/merge-ollama-models.ts";
+import { anthropicModels, countTokens, messages } from "./routes/anthropic-messages.ts";
 
 const PROTECTED = ["/v1/", "/api/", "/debug/", "/metrics", "/status.json"];
 
@@ -71,6 +72,10 @@ export function createApp(relay: Relay, options: AppOptions = {}): Hono {
         "x-reasoning-compat",
         "openai-organization",
         "openai-project",
+        "anthropic-version",
+        "anthropic-beta",
+        "anthropic-dangerous-direct-browser-access",
+        "x-claude-code-session-id",
       ],
       allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
       exposeHeaders: [
@@ -80,6 +85,8 @@ export function createApp(relay: Relay, options: AppOptions = {}): Hono {
         "x-codex-secondary-reset-at",
         "x-codex-plan-type",
         "retry-after",
+        "request-id",
+        "x-should-retry",
       ],
       maxAge: 600,
     }),
@@ -248,7 +255,13 @@ export function createApp(relay: Relay, options: AppOptions = {}): Hono {
   app.post("/v1/completions", (c) => completions(c, relay));
   app.post("/v1/responses", (c) => responses(c, relay));
   app.get("/v1/responses", () => responsesWebSocket());
-  app.get("/v1/models", async (c) => c.json(await mergeOllamaModels(relay, await listModels(relay))));
+  app.post("/v1/messages", (c) => messages(c, relay));
+  app.post("/v1/messages/count_tokens", (c) => countTokens(c, relay));
+  app.get("/v1/models", async (c) =>
+    c.req.header("anthropic-version") !== undefined
+      ? anthropicModels(relay)
+      : c.json(await mergeOllamaModels(relay, await listModels(relay))),
+  );
   app.get("/v1/models/:id{.+}", async (c) => c.json(await getModel(relay, c.req.param("id"))));
   registerOllamaRoutes(app, relay);
 
@@ -269,6 +282,7 @@ export function createApp(relay: Relay, options: AppOptions = {}): Hono {
     return renderError(
       path,
       new RelayError(404, message, { code: unsupported ? "unsupported_endpoint" : "not_found" }),
+      { anthropicClient: c.req.header("anthropic-version") !== undefined },
     );
   });
 
@@ -280,7 +294,7 @@ export function createApp(relay: Relay, options: AppOptions = {}): Hono {
         "unhandled error",
       );
     }
-    return renderError(c.req.path, e);
+    return renderError(c.req.path, e, { anthropicClient: c.req.header("anthropic-version") !== undefined });
   });
 
   return app;

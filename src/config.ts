@@ -84,6 +84,10 @@ export interface Config {
   debugRoutes: boolean;
   /** On SIGTERM/SIGINT, how long open requests may run before their connections are closed (SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
+  /** Claude model names or families (opus, sonnet, haiku) → model names (ANTHROPIC_MODEL_MAP); see anthropic/model-map.ts. */
+  anthropicModelMap: Record<string, string>;
+  /** Key of the thinking-block signatures (ANTHROPIC_SIGNING_KEY); see anthropic/thinking-signature.ts. */
+  anthropicSigningKey: string | null;
 }
 
 export class ConfigError extends Error {
@@ -302,6 +306,8 @@ export function loadConfig(env: Env): Config {
     upstreamRetries: int(env, "UPSTREAM_RETRIES", 2, 0, 10),
     debugRoutes: bool(env, "DEBUG_ROUTES", false),
     shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 3_600_000),
+    anthropicModelMap: aliases(env, "ANTHROPIC_MODEL_MAP"),
+    anthropicSigningKey: str(env, "ANTHROPIC_SIGNING_KEY"),
   };
 }
 

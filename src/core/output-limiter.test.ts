@@ -31,15 +31,29 @@ describe("OutputLimiter", () => {
 
   it("cuts at a stop sequence inside one delta", () => {
     const { out, cut } = run({ stop: ["STOP"] }, [text("hello STOP world"), finish]);
-    expect(out).toEqual([text("hello "), { type: "finish", reason: "stop" }]);
+    expect(out).toEqual([text("hello "), { type: "finish", reason: "stop", stopSequence: "STOP" }]);
     expect(cut).toBe(true);
+  });
+
+  it("names the stop sequence that matched (the longest of those starting there)", () => {
+    const { out } = run({ stop: ["x", "ab", "abc"] }, [text("123abcd"), finish]);
+    expect(out.at(-1)).toEqual({ type: "finish", reason: "stop", stopSequence: "abc" });
+  });
+
+  it("passes reasoning-end through without releasing held-back text", () => {
+    const l = new OutputLimiter({ stop: ["<END>"] });
+    expect(l.push(text("abc <E"))).toEqual([text("abc ")]);
+    expect(l.push({ type: "reasoning-end", encryptedContent: "enc" })).toEqual([
+      { type: "reasoning-end", encryptedContent: "enc" },
+    ]);
+    expect(l.push(text("ND>"))).toEqual([{ type: "finish", reason: "stop", stopSequence: "<END>" }]);
   });
 
   it("finds a stop sequence split over deltas and holds back only a possible prefix", () => {
     const l = new OutputLimiter({ stop: ["<END>"] });
     expect(l.push(text("abc <E"))).toEqual([text("abc ")]);
     expect(l.push(text("N"))).toEqual([]);
-    expect(l.push(text("D> more"))).toEqual([{ type: "finish", reason: "stop" }]);
+    expect(l.push(text("D> more"))).toEqual([{ type: "finish", reason: "stop", stopSequence: "<END>" }]);
     expect(l.cut).toBe(true);
     expect(l.push(text("ignored"))).toEqual([]);
     expect(l.end()).toEqual([]);

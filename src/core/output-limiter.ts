@@ -82,6 +82,7 @@ export class OutputLimiter {
         this.countReasoning(part);
         // Reasoning may interleave with held-back text; it does not end a text run.
         return [part];
+      case "reasoning-end":
       case "response-start":
         return [part];
       case "finish":
@@ -119,7 +120,7 @@ export class OutputLimiter {
       if (at >= 0) {
         const out = this.emit(text.slice(0, at));
         if (this.ended) return out;
-        return this.cutWith(out, "stop");
+        return this.cutWith(out, "stop", this.stopAt(text, at));
       }
       const keep = this.holdBack(text);
       if (keep > 0) {
@@ -157,12 +158,21 @@ export class OutputLimiter {
     return this.emit(text);
   }
 
-  private cutWith(out: StreamPart[], reason: "stop" | "length"): StreamPart[] {
+  private cutWith(out: StreamPart[], reason: "stop" | "length", stopSequence?: string): StreamPart[] {
     this.held = "";
     this.isCut = true;
     this.ended = true;
-    out.push({ type: "finish", reason });
+    out.push(
+      stopSequence === undefined ? { type: "finish", reason } : { type: "finish", reason, stopSequence },
+    );
     return out;
+  }
+
+  /** The stop sequence found at `at` (the longest, when several start there). */
+  private stopAt(text: string, at: number): string {
+    let best = "";
+    for (const stop of this.stops) if (stop.length > best.length && text.startsWith(stop, at)) best = stop;
+    return best;
   }
 
   private findStop(text: string): number {

@@ -25,13 +25,26 @@ export type StreamPart =
    * between parts.
    */
   | { type: "reasoning-delta"; delta: string; kind: "summary" | "raw"; partIndex: number }
+  /**
+   * A reasoning item is complete. `encryptedContent` is the backend's opaque copy of it (sent when the request
+   * included "reasoning.encrypted_content"): a later turn can send it back, the only way to replay reasoning with
+   * store:false. Dialects that show reasoning as separate blocks close one here.
+   */
+  | { type: "reasoning-end"; encryptedContent?: string }
   /** A function call begins; `index` counts calls within the turn from 0. */
   | { type: "tool-call-start"; index: number; callId: string; name: string }
   | { type: "tool-call-delta"; index: number; argumentsDelta: string }
   /** The call is complete; `arguments` is the full JSON string. */
   | { type: "tool-call-end"; index: number; callId: string; name: string; arguments: string }
   /** Terminal: the turn ended normally (or was cut by length/content filter). */
-  | { type: "finish"; reason: FinishReason; usage?: TurnUsage; responseId?: string }
+  | {
+      type: "finish";
+      reason: FinishReason;
+      usage?: TurnUsage;
+      responseId?: string;
+      /** Set when the relay ended the turn at one of the request's stop sequences: the sequence matched. */
+      stopSequence?: string;
+    }
   /** Terminal: the turn failed. `code` is the backend's error code when there is one. */
   | { type: "error"; message: string; code?: string; errorType?: string };
 

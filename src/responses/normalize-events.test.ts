@@ -140,6 +140,23 @@ describe("ResponsesEventNormalizer", () => {
     ]);
   });
 
+  it("ends every reasoning item with reasoning-end, carrying its encrypted content", () => {
+    const parts = normalizeAll([
+      created(),
+      ev("response.reasoning_summary_text.delta", { item_id: "rs_1", summary_index: 0, delta: "a" }),
+      ev("response.output_item.done", {
+        item: { id: "rs_1", type: "reasoning", encrypted_content: "gAAAA1", summary: [{ text: "a" }] },
+      }),
+      ev("response.output_item.done", { item: { id: "rs_2", type: "reasoning", summary: [] } }),
+      completed(),
+    ]);
+    expect(parts.filter((p) => p.type === "reasoning-delta" || p.type === "reasoning-end")).toEqual([
+      { type: "reasoning-delta", delta: "a", kind: "summary", partIndex: 0 },
+      { type: "reasoning-end", encryptedContent: "gAAAA1" },
+      { type: "reasoning-end" },
+    ]);
+  });
+
   it("streams function calls: start, deltas, end, finish tool_calls", () => {
     const parts = normalizeAll([
       created(),

@@ -332,12 +332,19 @@ export class ResponsesEventNormalizer {
     return [{ type: "text-delta", delta: this.textFor(itemId, text) }];
   }
 
-  /** A reasoning item whose summary never streamed: emit its summary parts now. */
+  /** The end of a reasoning item; a summary that never streamed is emitted first. */
   private reasoningDone(item: JsonObject): StreamPart[] {
+    const out = this.unstreamedSummary(item);
+    const encrypted = str(item.encrypted_content);
+    out.push(encrypted ? { type: "reasoning-end", encryptedContent: encrypted } : { type: "reasoning-end" });
+    return out;
+  }
+
+  private unstreamedSummary(item: JsonObject): StreamPart[] {
     const itemId = str(item.id) ?? "";
-    if (this.summaryItems.has(itemId)) return NO_PARTS;
+    if (this.summaryItems.has(itemId)) return [];
     const summary = item.summary;
-    if (!Array.isArray(summary) || summary.length === 0) return NO_PARTS;
+    if (!Array.isArray(summary) || summary.length === 0) return [];
     const out: StreamPart[] = [];
     summary.forEach((part, i) => {
       const text = str(obj(part)?.text);
