@@ -154,19 +154,6 @@ describe("AnthropicStreamTranslator", () => {
     });
   });
 
-  it("a turn cut by the relay estimates its usage", () => {
-    const events = run(
-      [
-        { type: "text-delta", delta: "12345678" },
-        { type: "finish", reason: "length" },
-      ],
-      {
-        promptTokens: () => 77,
-      },
-    );
-    expect(events.at(-2)).toMatchObject({ usage: { input_tokens: 77, output_tokens: 2 } });
-  });
-
   it("an error ends the stream with one error event and no message_stop", () => {
     const events = run([
       { type: "text-delta", delta: "par" },

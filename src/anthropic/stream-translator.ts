@@ -12,7 +12,6 @@
 // BUFFERED_TOOLS have their arguments held to the end and repaired (see repairToolInput).
 
 import type { StreamPart } from "../core/stream-parts.ts";
-import { CHARS_PER_TOKEN } from "../core/output-limiter.ts";
 import type { AnthropicMessage, AnthropicStreamEvent, StopReason } from "./message-types.ts";
 import { ZERO_USAGE, toAnthropicUsage } from "./map-usage.ts";
 import { repairToolInput, BUFFERED_TOOLS } from "./repair-tool-input.ts";
@@ -25,8 +24,6 @@ export interface AnthropicStreamOptions {
   showThinkingText: boolean;
   /** Signs an encrypted reasoning item into a thinking signature. */
   sign: (encryptedContent: string) => string;
-  /** The request's prompt tokens, counted only when a turn cut by the relay has no usage from the backend. */
-  promptTokens?: () => number;
   /** The error event for a failed turn. */
   errorEvent: (part: Extract<StreamPart, { type: "error" }>) => AnthropicStreamEvent;
 }
@@ -45,7 +42,6 @@ export class AnthropicStreamTranslator {
   private open: OpenBlock | null = null;
   private nextIndex = 0;
   private toolUses = 0;
-  private textChars = 0;
   private done = false;
 
   constructor(options: AnthropicStreamOptions) {
@@ -95,7 +91,6 @@ export class AnthropicStreamTranslator {
 
   private text(delta: string): AnthropicStreamEvent[] {
     if (delta === "") return NONE;
-    this.textChars += delta.length;
     const out =
       this.open?.kind === "text" ? [] : this.openBlock({ kind: "text" }, { type: "text", text: "" });
     out.push({
@@ -193,13 +188,8 @@ export class AnthropicStreamTranslator {
     } else if (part.reason === "length") reason = "max_tokens";
     else if (part.reason === "content_filter") reason = "refusal";
     else reason = this.toolUses > 0 ? "tool_use" : "end_turn";
-    const usage = part.usage
-      ? toAnthropicUsage(part.usage)
-      : {
-          ...ZERO_USAGE,
-          input_tokens: this.o.promptTokens?.() ?? 0,
-          output_tokens: Math.ceil(this.textChars / CHARS_PER_TOKEN),
-        };
+    // A turn the relay cut carries the usage the core counted (src/core/turn.ts).
+    const usage = part.usage ? toAnthropicUsage(part.usage) : { ...ZERO_USAGE };
     out.push({ type: "message_delta", delta: { stop_reason: reason, stop_sequence: stopSequence }, usage });
     out.push({ type: "message_stop" });
     return out;

@@ -12,7 +12,7 @@ import { readJsonBody } from "../http/read-json.ts";
 import { linkedAbort } from "../http/text-stream.ts";
 import { jsonResponse, sseResponse } from "../http/responses.ts";
 import { peek, withKeepAlive } from "../http/keep-alive.ts";
-import { countRequestTokens } from "../responses/request-tokens.ts";
+import { countRequestTokens } from "../core/request-tokens.ts";
 import type { ResponsesRequestBody } from "../responses/types.ts";
 import {
   parseCountTokensRequest,
@@ -105,7 +105,6 @@ export async function messages(c: Context, relay: Relay): Promise<Response> {
     showThinking: reasoning.showThinking,
     showThinkingText: reasoning.showThinkingText,
     sign: (e) => signer.sign(e),
-    promptTokens: overflow.promptTokens,
     errorEvent: (part) => toAnthropicError(turnError(part), overflow).body,
   });
   const headers = { ...turn.headers, "request-id": `req_${crypto.randomUUID().replace(/-/g, "")}` };
