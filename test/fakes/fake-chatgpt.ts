@@ -35,7 +35,7 @@ export type {
   Usage,
   UsageOverride,
 } from "./scenarios.ts";
-export { splitText, streamEvents } from "./scenarios.ts";
+export { splitText, streamEvents, toolRoundTrip } from "./scenarios.ts";
 export type { ModelEntry } from "./models.ts";
 export { defaultModels } from "./models.ts";
 

@@ -447,3 +447,34 @@ export function* streamEvents(s: StreamScenario, ctx: StreamContext): Generator<
     }
   }
 }
+
+/**
+ * A scripted tool round trip, as a default scenario: while the request holds no output for the call, the model
+ * calls the tool (after a reasoning item); once the client sent the tool's output back, it answers with
+ * `answer(output)`. Used to drive real clients (Claude Code, the Codex CLI) through one tool call.
+ */
+export function toolRoundTrip(
+  call: ToolCallSpec & { callId: string },
+  answer: (output: string) => string,
+  reasoning: string[] = ["I will run the tool."],
+): (body: Record<string, unknown>) => StreamScenario {
+  return (body) => {
+    const input = Array.isArray(body.input) ? (body.input as Record<string, unknown>[]) : [];
+    const result = input.find((i) => i.type === "function_call_output" && i.call_id === call.callId);
+    if (result === undefined) return { kind: "tool_calls", reasoning, calls: [call] };
+    return { kind: "text", text: answer(outputText(result.output)) };
+  };
+}
+
+/** The text of a function_call_output's `output` (a string or input_text parts). */
+function outputText(output: unknown): string {
+  if (typeof output === "string") return output;
+  if (!Array.isArray(output)) return "";
+  return output
+    .map((p) =>
+      p !== null && typeof p === "object" && typeof (p as { text?: unknown }).text === "string"
+        ? (p as { text: string }).text
+        : "",
+    )
+    .join("");
+}
