@@ -63,7 +63,11 @@ describe("with OPENAI_API_KEY set", () => {
         });
         if (res.status !== 401) open.push(`${m} ${path} → ${res.status}`);
         else if (m !== "HEAD") {
-          const dialect = url.startsWith("/api/") ? "ollama" : "openai";
+          const dialect = url.startsWith("/api/")
+            ? "ollama"
+            : url.startsWith("/v1/messages")
+              ? "anthropic"
+              : "openai";
           expect(errorMessage(dialect, await res.json())).toMatch(/API key/);
         }
       }
