@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { ConfigError } from "../config.ts";
 import { startServer } from "./server.ts";
+import { isLoopbackHostname } from "../http/origin-guard.ts";
 import { flushLogs } from "./logger.ts";
 
 /** Exits once the log is written, or after a bounded wait when the output is broken or stalled. */
@@ -37,7 +38,7 @@ export async function main(options: { port?: number; host?: string } = {}): Prom
     `codex-relay listening on ${url}`,
   );
   if (config.apiKey === null) {
-    if (isLoopbackHost(config.host)) {
+    if (isLoopbackHostname(config.host)) {
       logger.warn(
         {},
         `OPENAI_API_KEY is not set: anyone who can reach ${url} can use this relay and your ChatGPT plan.`,
@@ -103,9 +104,3 @@ export async function main(options: { port?: number; host?: string } = {}): Prom
 
 const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isEntry) void main();
-
-/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
-  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
-}
