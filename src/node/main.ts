@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { ConfigError } from "../config.ts";
 import { startServer } from "./server.ts";
+import { isLoopbackHostname } from "../http/origin-guard.ts";
 import { flushLogs } from "./logger.ts";
 
 /** Exits once the log is written, or after a bounded wait when the output is broken or stalled. */
@@ -37,10 +38,22 @@ export async function main(options: { port?: number; host?: string } = {}): Prom
     `codex-relay listening on ${url}`,
   );
   if (config.apiKey === null) {
-    logger.warn(
-      {},
-      `OPENAI_API_KEY is not set: anyone who can reach ${url} can use this relay and your ChatGPT plan.`,
-    );
+    if (isLoopbackHostname(config.host)) {
+      logger.warn(
+        {},
+        `OPENAI_API_KEY is not set: anyone who can reach ${url} can use this relay and your ChatGPT plan.`,
+      );
+    } else {
+      // Reachable from the network with no key: say so where nobody can miss it, not only in the log stream.
+      const lines = [
+        `WARNING: codex-relay listens on ${config.host}:${new URL(url).port}, reachable from other machines, and OPENAI_API_KEY is not set.`,
+        "Anyone on the network can use this relay and spend your ChatGPT plan.",
+        "Set OPENAI_API_KEY (the key clients must send), or HOST=127.0.0.1 to listen on this machine only.",
+      ];
+      const bar = "!".repeat(Math.max(...lines.map((l) => l.length)) + 4);
+      console.error([bar, ...lines.map((l) => `! ${l}`), bar].join("\n"));
+      logger.warn({ host: config.host }, lines.join(" "));
+    }
   }
   if (status.source === "none") {
     logger.warn(
@@ -54,20 +67,29 @@ export async function main(options: { port?: number; host?: string } = {}): Prom
   // Graceful shutdown: stop accepting, let open requests (streams) finish up to SHUTDOWN_TIMEOUT_MS, wait for a
   // token refresh in flight, exit 0. A second signal cuts the open connections at once.
   let stopping = false;
+  // Logging must not stop a shutdown: with the terminal or pipe gone (the process that started us died), a write to
+  // stdout can fail.
+  const note = (write: () => void) => {
+    try {
+      write();
+    } catch {
+      // nowhere to report it
+    }
+  };
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
-      logger.warn({ signal }, "second signal: closing the open connections now");
+      note(() => logger.warn({ signal }, "second signal: closing the open connections now"));
       running.closeConnections();
       return;
     }
     stopping = true;
-    logger.info({ signal }, "signal received");
     // Last resort, should the shutdown itself hang (it should not: every wait in it is bounded).
     // Nothing here waits on the log output: a broken stdout must not keep the process alive.
     setTimeout(() => {
-      logger.error({}, "shutdown did not complete in time; exiting");
+      note(() => logger.error({}, "shutdown did not complete in time; exiting"));
       process.exit(1);
     }, config.shutdownTimeoutMs + 15_000).unref();
+    note(() => logger.info({ signal }, "signal received"));
     running.shutdown().then(
       () => exitAfterLogs(0),
       (err: unknown) => {
