@@ -13,7 +13,7 @@ import { REFRESH_WINDOW_MS, type TokenManager } from "../auth/token-manager.ts";
 import type { AuthDocument, Credentials, TokenStatus } from "../auth/types.ts";
 import type { WorkerEnv } from "./env.ts";
 import type { IssuedCredentials } from "./token-refresher.ts";
-import { configurationError, fromWire } from "./wire.ts";
+import { configurationError, fromWire, type Wire } from "./wire.ts";
 
 export interface RemoteTokensOptions {
   config: Pick<Config, "codexAuthJson">;
@@ -41,6 +41,28 @@ export function createRemoteTokens(options: RemoteTokensOptions): TokenManager {
   const location = `Durable Object "${accountKey}" (KV cache)`;
 
   const refresher = () => env.TOKEN_REFRESHER.get(env.TOKEN_REFRESHER.idFromName(accountKey));
+
+  /** One RPC to the account's Durable Object; a failed call (not an answer) is a 503, never a bare 500. */
+  async function ask<T>(call: (stub: ReturnType<typeof refresher>) => Promise<Wire<T>>): Promise<T> {
+    let wire: Wire<T>;
+    try {
+      wire = await call(refresher());
+    } catch (err) {
+      logger.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        "the token refresher could not be reached",
+      );
+      throw new RelayError(
+        503,
+        "The token refresher (a Durable Object) could not be reached; try again shortly.",
+        {
+          code: "token_store_unreachable",
+          headers: { "retry-after": "5" },
+        },
+      );
+    }
+    return fromWire(wire);
+  }
 
   function hold(issued: IssuedCredentials): Credentials {
     const exp = issued.expiresAt === null ? NaN : Date.parse(issued.expiresAt);
@@ -78,23 +100,23 @@ export function createRemoteTokens(options: RemoteTokensOptions): TokenManager {
     held = null;
     const cached = await fromCache();
     if (cached) return cached;
-    return hold(fromWire(await refresher().getCredentials(accountKey)));
+    return hold(await ask((r) => r.getCredentials(accountKey)));
   }
 
   async function handleUnauthorized(rejected: Credentials): Promise<Credentials> {
     held = null;
-    return hold(fromWire(await refresher().handleUnauthorized(accountKey, rejected)));
+    return hold(await ask((r) => r.handleUnauthorized(accountKey, rejected)));
   }
 
   async function forceRefresh(): Promise<TokenStatus> {
     held = null;
-    lastStatus = fromWire(await refresher().forceRefresh(accountKey));
+    lastStatus = await ask((r) => r.forceRefresh(accountKey));
     return lastStatus;
   }
 
   async function loadStatus(): Promise<TokenStatus> {
     try {
-      lastStatus = fromWire(await refresher().loadStatus(accountKey));
+      lastStatus = await ask((r) => r.loadStatus(accountKey));
     } catch (err) {
       const e = err instanceof RelayError ? err : null;
       logger.warn(

@@ -78,6 +78,24 @@ describe("token refresh through the Durable Object", () => {
     expect((await cachedDocument())!.tokens.access_token).not.toBe(revoked.tokens.access_token);
   });
 
+  it("a Durable Object that cannot be reached gives a 503 that says so, not a bare 500", async () => {
+    await seed(await login(-60)); // KV's copy is expired: the isolate must ask the object
+    const unreachable = {
+      idFromName: (name: string) => env.TOKEN_REFRESHER.idFromName(name),
+      get: () => ({ getCredentials: () => Promise.reject(new Error("Durable Object is overloaded")) }),
+    };
+    const res = await isolate().fetch(
+      chatRequest("no refresher"),
+      { ...env, TOKEN_REFRESHER: unreachable as unknown as typeof env.TOKEN_REFRESHER },
+      executionContext(),
+    );
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("5");
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("token_store_unreachable");
+    expect(body.error.message).toMatch(/token refresher/);
+  });
+
   it("a wrong TOKEN_ENCRYPTION_KEY fails the request with a message naming it and leaves the stored tokens as they are", async () => {
     await seed(await login(3600));
     const before = await storedValues();
