@@ -32,6 +32,7 @@ import { anthropicModelList, CLAUDE_CODE_MODELS } from "../anthropic/models-list
 import { listModelIds } from "./models.ts";
 import { turnError } from "./openai-chat.ts";
 import { prepareModel } from "./prepare-model.ts";
+import { requestObserver } from "../observe/request-hook.ts";
 
 /** A ping when nothing else went out for this long (Claude Code's idle timeout is at least 300 s). */
 export const PING_INTERVAL_MS = 15_000;
@@ -93,7 +94,12 @@ export async function messages(c: Context, relay: Relay): Promise<Response> {
   const abort = linkedAbort(c.req.raw.signal);
   let turn: Turn;
   try {
-    turn = await startTurn(relay.upstream, body, { signal: abort.signal, sessionId, ...outputLimitsOf(req) });
+    turn = await startTurn(relay.upstream, body, {
+      signal: abort.signal,
+      sessionId,
+      ...outputLimitsOf(req),
+      observer: requestObserver(c),
+    });
   } catch (err) {
     if (err instanceof RelayError) return anthropicErrorResponse(err, overflow);
     throw err;

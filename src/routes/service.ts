@@ -28,6 +28,7 @@ export function serviceInfo(relay: Relay) {
         "GET /api/version",
         "GET /api/ps",
       ],
+      anthropic: ["POST /v1/messages", "POST /v1/messages/count_tokens"],
       service: [
         "GET /",
         "GET /health",

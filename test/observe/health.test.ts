@@ -4,6 +4,7 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { createServer } from "node:net";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { startTestRelay, type TestRelay } from "../helpers/relay.ts";
 import { startFakeUpstream } from "../fakes/server.ts";
 import { cloudflare403, serverError, tokenInvalidated } from "../fakes/fake-chatgpt.ts";
@@ -150,6 +151,24 @@ describe("/health", () => {
     expect(status).toBe(503);
     expect(body.reason).toBe("cloudflare_challenge");
     expect(body.upstream?.last_error).toMatchObject({ status: 403, code: "cloudflare_challenge" });
+  });
+
+  it("is 503 token_store_unreachable while the token store cannot be read, 200 once it can", async () => {
+    t = await startTestRelay();
+    expect((await getHealth(t.url)).status).toBe(200);
+    // The store's folder becomes a file: every read fails (ENOTDIR), as an unreachable store would.
+    const aside = `${t.codexHome}.aside`;
+    renameSync(t.codexHome, aside);
+    writeFileSync(t.codexHome, "not a folder");
+    try {
+      const { status, body } = await getHealth(t.url);
+      expect(status).toBe(503);
+      expect(body.reason).toBe("token_store_unreachable");
+    } finally {
+      rmSync(t.codexHome);
+      renameSync(aside, t.codexHome);
+    }
+    expect((await getHealth(t.url)).status).toBe(200);
   });
 
   it("makes curl -f fail while not ready", async () => {

@@ -61,12 +61,15 @@ describe("the request log", () => {
     expect((await post(t.url, "/v1/completions", { model: "gpt-5.5", prompt: "hi" })).status).toBe(200);
     expect((await post(t.url, "/api/chat", { model: "gpt-5.5", messages: msg })).status).toBe(200);
     expect((await fetch(`${t.url}/v1/models/gpt-5.5`)).status).toBe(200);
+    const anthropic = { model: "gpt-5.5", max_tokens: 100, messages: msg };
+    expect((await post(t.url, "/v1/messages", anthropic)).status).toBe(200);
     expect((await fetch(`${t.url}/no/such/path`)).status).toBe(404);
 
     const log = await requests(t.url);
     const routes = log.map((e) => e.route);
-    expect(routes.slice(0, 7)).toEqual([
+    expect(routes.slice(0, 8)).toEqual([
       "other",
+      "/v1/messages",
       "/v1/models/{id}",
       "/api/chat",
       "/v1/completions",
@@ -82,8 +85,8 @@ describe("the request log", () => {
       expect(e.ttfbMs).not.toBeNull();
       expect(e.latencyMs).toBeGreaterThanOrEqual(e.ttfbMs!);
     }
-    expect(log[6]!.effort).toBe("high");
-    expect(log[5]!.stream).toBe(true);
+    expect(log[7]!.effort).toBe("high");
+    expect(log[6]!.stream).toBe(true);
     expect(log[0]).toMatchObject({ status: 404, model: null, ttfbMs: null });
     // The account id itself never shows, only its fingerprint.
     expect(JSON.stringify(log)).not.toContain(accountIdOf(t));
