@@ -27,6 +27,7 @@ import {
   measureTranslator,
 } from "./translator.ts";
 import { summarizeProfile } from "./profile.ts";
+import { runAgentBench, type AgentSide } from "./agent-conversation.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -51,6 +52,7 @@ const CELLS = [
   "ollama-c64",
   "responses-stream",
   "responses-c64",
+  "agent",
 ] as const;
 
 const { values: args } = parseArgs({
@@ -66,7 +68,7 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.log(`usage: npm run bench -- [--profile] [--only <cell>]… [--rounds 3] [--round-ms 1000] [--streams 1000]
-  cells: ${CELLS.join(", ")} (--only matches by prefix: --only chat)
+  cells: ${CELLS.join(", ")} (--only matches by prefix: --only chat; agent: the 30-turn agent conversation over HTTP and WebSocket)
   --profile  run the relay with --cpu-prof and print where its time went after the table
   --bare-client http  the reference proxy calls the fake with node:http instead of fetch (what fetch costs)`);
   process.exit(0);
@@ -152,6 +154,7 @@ function freePort(): Promise<number> {
 async function startRelay(
   fake: FakeReady,
   profileDir: string | undefined,
+  extraEnv: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const flags = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
@@ -174,6 +177,7 @@ async function startRelay(
       OPENAI_API_KEY: "",
       DEBUG_MODEL: "",
       VERBOSE: "false",
+      ...extraEnv,
     },
   );
   // With LOG_LEVEL=warn the relay prints no "listening" line: poll /health.
@@ -894,6 +898,21 @@ async function main(): Promise<void> {
           ),
       },
     ];
+    if (wanted("agent")) {
+      const sides = await runAgentBench({
+        turns: AGENT_TURNS,
+        repetitions: 3,
+        rttMs: 40,
+        uplinkBitsPerSecond: 10_000_000,
+        root: ROOT,
+        log,
+        startRelay: async (env) => {
+          const r = await startRelay(fake.ready, undefined, env);
+          return { url: r.url, stop: () => stopChild(r.child) };
+        },
+      });
+      agentTable(sides);
+    }
     for (const o of optional) {
       if (!wanted(o.id)) continue;
       try {
@@ -915,8 +934,66 @@ async function main(): Promise<void> {
   finish(started, profileDir);
 }
 
+// ── the agent conversation ───────────────────────────────────────────────────────────────────────────────────
+
+const AGENT_TURNS = 30;
+const agentLines: string[] = [];
+
+/** The agent-conversation table: bytes up and time to first byte at turns 1, 10 and 30, with the goals. */
+function agentTable(sides: AgentSide[]): void {
+  const [http, ws, direct] = sides as [AgentSide, AgentSide, AgentSide];
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  const header = [
+    "Turn",
+    "History (JSON)",
+    "Relay over HTTP: up / TTFB",
+    "Relay over WebSocket: up / TTFB",
+    "Direct WebSocket: up / TTFB",
+    "WS up vs HTTP up",
+    "WS TTFB vs direct",
+  ];
+  const lines = [header, header.map(() => "---")];
+  for (const turn of [1, 10, AGENT_TURNS]) {
+    const h = http.turns[turn - 1]!;
+    const w = ws.turns[turn - 1]!;
+    const d = direct.turns[turn - 1]!;
+    const share = w.wireBytes / h.wireBytes;
+    const added = w.ttfbMs - d.ttfbMs;
+    const last = turn === AGENT_TURNS;
+    lines.push([
+      String(turn),
+      kb(h.jsonBytes),
+      `${kb(h.wireBytes)} / ${fmtMs(h.ttfbMs)} ms`,
+      `${kb(w.wireBytes)} / ${fmtMs(w.ttfbMs)} ms`,
+      `${kb(d.wireBytes)} / ${fmtMs(d.ttfbMs)} ms`,
+      `${(share * 100).toFixed(1)} %${last ? ` (goal < 10 %) ${mark(share < 0.1)}` : ""}`,
+      `${signedMs(added)}${last ? ` (goal ≤ 5 ms) ${mark(added <= 5)}` : ""}`,
+    ]);
+  }
+  const total = (s: AgentSide) => s.turns.reduce((n, t) => n + t.wireBytes, 0);
+  lines.push([
+    `all ${AGENT_TURNS}`,
+    "",
+    kb(total(http)),
+    kb(total(ws)),
+    kb(total(direct)),
+    `${((total(ws) / total(http)) * 100).toFixed(1)} %`,
+    "",
+  ]);
+  agentLines.push(
+    "",
+    `Agent conversation, ${AGENT_TURNS} turns with tool calls, simulated link 40 ms round trip and 10 Mbit/s uplink (median of 3 conversations per side):`,
+    "",
+    ...lines.map((l) => `| ${l.join(" | ")} |`),
+  );
+  notes.push(
+    "Agent rows: \"up\" is what crossed the simulated uplink for the turn's request (the zstd body over HTTP; the frame with permessage-deflate over WebSocket); TTFB is until the answer's tool call starts. The relay's uplink to the fake is the simulated one; the client's loopback hop to the relay is not slowed.",
+  );
+}
+
 function finish(started: number, profileDir: string | undefined): void {
   printTable();
+  for (const l of agentLines) console.log(l);
   console.log("");
   console.log(
     `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ` +

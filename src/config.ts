@@ -82,6 +82,19 @@ export interface Config {
    * without one they answer 403 unless this is set.
    */
   debugRoutes: boolean;
+  /**
+   * How turns reach the backend (UPSTREAM_TRANSPORT): "auto" uses the WebSocket for models whose catalogue entry
+   * prefers it, "websocket" for every model, "http" never. The WebSocket falls back to HTTP as the Codex CLI does.
+   */
+  upstreamTransport: "auto" | "websocket" | "http";
+  /** The backend's Responses WebSocket: responsesUrl with ws(s)://. */
+  responsesWebSocketUrl: string;
+  /** Open WebSocket connections to the backend at most (UPSTREAM_WS_POOL), one per conversation. */
+  upstreamWsMaxConnections: number;
+  /** HTTP request bodies to the backend: "zstd" (as the Codex CLI signed in with ChatGPT) or "none". */
+  upstreamRequestCompression: "zstd" | "none";
+  /** An idle WebSocket connection to the backend is closed after this long (UPSTREAM_WS_IDLE_MS). */
+  upstreamWsIdleMs: number;
   /** On SIGTERM/SIGINT, how long open requests may run before their connections are closed (SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
   /** Claude model names or families (opus, sonnet, haiku) → model names (ANTHROPIC_MODEL_MAP); see anthropic/model-map.ts. */
@@ -234,6 +247,11 @@ export function modelsUrlFor(responsesUrl: string): string {
   return responsesUrl.replace(/\/responses$/, "") + "/models";
 }
 
+/** The Responses WebSocket URL: the same URL with ws(s)://. */
+export function webSocketUrlFor(responsesUrl: string): string {
+  return responsesUrl.replace(/^http(s?):/i, "ws$1:");
+}
+
 export function loadConfig(env: Env): Config {
   const responsesUrl = url(env, "CHATGPT_RESPONSES_URL", DEFAULT_RESPONSES_URL)!;
   const oauthIssuer = url(env, "CHATGPT_OAUTH_ISSUER", DEFAULT_OAUTH_ISSUER)!;
@@ -308,6 +326,16 @@ export function loadConfig(env: Env): Config {
     shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 3_600_000),
     anthropicModelMap: aliases(env, "ANTHROPIC_MODEL_MAP"),
     anthropicSigningKey: str(env, "ANTHROPIC_SIGNING_KEY"),
+    upstreamTransport: oneOf(env, "UPSTREAM_TRANSPORT", ["auto", "websocket", "http"] as const, "auto", {
+      ws: "websocket",
+      sse: "http",
+    }),
+    responsesWebSocketUrl: webSocketUrlFor(responsesUrl),
+    upstreamWsMaxConnections: int(env, "UPSTREAM_WS_POOL", 256, 1, 100_000),
+    upstreamWsIdleMs: int(env, "UPSTREAM_WS_IDLE_MS", 300_000, 1000, 3_600_000),
+    upstreamRequestCompression: oneOf(env, "UPSTREAM_COMPRESSION", ["zstd", "none"] as const, "zstd", {
+      off: "none",
+    }),
   };
 }
 

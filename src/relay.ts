@@ -14,6 +14,13 @@ import { SecretScrubber, scrubbingLogger } from "./core/secret-scrubber.ts";
 import { RequestLog } from "./observe/request-log.ts";
 import { noMetrics, type RelayMetrics } from "./observe/metrics.ts";
 import { createMemoryResponseStore, type ResponseStore } from "./responses/response-store.ts";
+import type { OpenBackendSocket } from "./upstream/backend-socket.ts";
+import type { RequestCompressor } from "./upstream/request-compression.ts";
+import { createWebSocketTransport } from "./upstream/websocket-transport.ts";
+import { WebSocketPool } from "./upstream/websocket-pool.ts";
+
+/** The backend closes a Responses WebSocket after 60 minutes. */
+const BACKEND_WS_LIFETIME_MS = 60 * 60_000;
 
 export interface Relay {
   config: Config;
@@ -33,6 +40,8 @@ export interface Relay {
   storeState?: () => StoreState;
   /** previous_response_id / item_reference lookups (in memory, or Redis shared by every instance). */
   responseStore: ResponseStore;
+  /** The WebSocket connections to the backend (null: this runtime or UPSTREAM_TRANSPORT=http has none). */
+  websockets: WebSocketPool | null;
   startedAt: number;
 }
 
@@ -57,6 +66,10 @@ export interface RelayOptions {
    */
   storeIsSeeded?: boolean;
   storeState?: () => StoreState;
+  /** The runtime's opener of WebSockets to the backend; without it every turn goes over HTTP. */
+  openWebSocket?: OpenBackendSocket;
+  /** The runtime's zstd for request bodies (UPSTREAM_COMPRESSION=zstd); without it bodies go uncompressed. */
+  compressor?: Promise<RequestCompressor | null>;
 }
 
 export interface StoreState {
@@ -86,6 +99,20 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
     });
   const rateLimits = new RateLimitTracker();
   const upstreamHealth = new UpstreamHealth(Date.now, (e) => metrics.upstreamError(e));
+  const catalog = createModelCatalog({
+    modelsUrl: config.modelsUrl,
+    credentials: tokens,
+    logger,
+    fetch: options.fetch,
+  });
+  const websockets =
+    options.openWebSocket && config.upstreamTransport !== "http"
+      ? new WebSocketPool({
+          maxConnections: config.upstreamWsMaxConnections,
+          idleMs: config.upstreamWsIdleMs,
+          lifetimeMs: BACKEND_WS_LIFETIME_MS,
+        })
+      : null;
   const upstream = createCodexClient({
     config,
     credentials: tokens,
@@ -93,14 +120,18 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
     logger,
     fetch: observeFetch(baseFetch, upstreamHealth),
     scrubber: secrets,
+    websocket:
+      websockets && options.openWebSocket
+        ? createWebSocketTransport({
+            url: config.responsesWebSocketUrl,
+            pool: websockets,
+            open: options.openWebSocket,
+          })
+        : undefined,
+    compressor: config.upstreamRequestCompression === "zstd" ? options.compressor : undefined,
+    prefersWebSockets: async (model) => (await catalog.get(model))?.preferWebsockets ?? false,
     installationId: options.installationId ?? crypto.randomUUID(),
     retryBaseMs: options.retryBaseMs,
-  });
-  const catalog = createModelCatalog({
-    modelsUrl: config.modelsUrl,
-    credentials: tokens,
-    logger,
-    fetch: options.fetch,
   });
   return {
     config,
@@ -115,6 +146,7 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
     metrics,
     responseStore: options.responseStore ?? createMemoryResponseStore(),
     storeState: options.storeState,
+    websockets,
     startedAt: Date.now(),
   };
 }

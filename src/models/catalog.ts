@@ -19,6 +19,10 @@ export interface CatalogModel {
   supportsVerbosity: boolean;
   /** Hidden models ("hide") are usable but not listed. */
   listed: boolean;
+  /** The backend prefers its WebSocket transport for this model (`prefer_websockets`). */
+  preferWebsockets: boolean;
+  /** Service tiers the model offers (`service_tiers[].id`, e.g. "priority", Codex's fast mode); null: unknown. */
+  serviceTiers: string[] | null;
 }
 
 export interface ModelCatalog {
@@ -43,6 +47,8 @@ function fallbackModel(slug: string, description: string): CatalogModel {
     supportsReasoningSummaries: true,
     supportsVerbosity: true,
     listed: true,
+    preferWebsockets: false,
+    serviceTiers: null,
   };
 }
 
@@ -79,6 +85,10 @@ function toModel(raw: unknown): CatalogModel | null {
     supportsReasoningSummaries: r.supports_reasoning_summaries !== false,
     supportsVerbosity: r.support_verbosity === true,
     listed: r.visibility !== "hide" && r.visibility !== "hidden",
+    preferWebsockets: r.prefer_websockets === true,
+    serviceTiers: (Array.isArray(r.service_tiers) ? r.service_tiers : [])
+      .map((t) => (typeof t === "string" ? t : (t as { id?: unknown } | null)?.id))
+      .filter((id): id is string => typeof id === "string" && id !== ""),
   };
 }
 

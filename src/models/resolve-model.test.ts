@@ -45,6 +45,20 @@ describe("resolveModel", () => {
     });
   });
 
+  it("reads a -fast suffix after the effort suffix, for known models only", () => {
+    const known = new Set(["gpt-5.5"]);
+    expect(resolveModel("gpt-5.5-fast", { ...ctx, knownModels: known })).toEqual({
+      model: "gpt-5.5",
+      fast: true,
+    });
+    expect(resolveModel("GPT-5.5-high-fast", { ...ctx, knownModels: known })).toEqual({
+      model: "gpt-5.5",
+      effort: "high",
+      fast: true,
+    });
+    expect(resolveModel("other-fast", { ...ctx, knownModels: known })).toEqual({ model: "other-fast" });
+  });
+
   it("lists effort variants", () => {
     expect(effortVariants("gpt-5.5", ["low", "high"])).toEqual(["gpt-5.5-low", "gpt-5.5-high"]);
   });

@@ -2,11 +2,13 @@
 //   DEBUG_MODEL (if set) replaces whatever was asked for;
 //   an Ollama tag is dropped: "gpt-5.5:latest" → "gpt-5.5";
 //   MODEL_ALIASES maps an exact alias name to its target;
-//   an effort suffix selects the effort: "gpt-5.5-high" → gpt-5.5 with effort high.
+//   an effort suffix selects the effort: "gpt-5.5-high" → gpt-5.5 with effort high;
+//   a "-fast" suffix (after it) selects Codex's fast mode: "gpt-5.5-high-fast" → gpt-5.5, effort high, fast.
 // Names are trimmed and lower-cased. Unknown models pass through: the backend answers with its own message.
 
 import { REASONING_EFFORTS } from "../config.ts";
 import type { ReasoningEffort } from "../responses/types.ts";
+import { FAST_SUFFIX } from "./service-tier.ts";
 
 export interface ResolveModelContext {
   aliases: Record<string, string>;
@@ -18,6 +20,8 @@ export interface ResolveModelContext {
 export interface ResolvedModel {
   model: string;
   effort?: ReasoningEffort;
+  /** The name asked for fast mode (a "-fast" variant). */
+  fast?: true;
 }
 
 const SUFFIX = new RegExp(`^(.+)-(${REASONING_EFFORTS.join("|")})$`);
@@ -44,6 +48,15 @@ export function resolveModel(requested: string, ctx: ResolveModelContext): Resol
   name = name.toLowerCase();
 
   const known = ctx.knownModels;
+  if (known?.has(name)) return { model: name };
+  if (name.endsWith(FAST_SUFFIX) && name.length > FAST_SUFFIX.length) {
+    const base = splitEffort(name.slice(0, -FAST_SUFFIX.length), known);
+    if (!known || known.has(base.model)) return { ...base, fast: true };
+  }
+  return splitEffort(name, known);
+}
+
+function splitEffort(name: string, known: ReadonlySet<string> | undefined): ResolvedModel {
   if (known?.has(name)) return { model: name };
   const m = SUFFIX.exec(name);
   if (m) {

@@ -1,7 +1,7 @@
 // A `fetch` for the Node runtime built on node:http(s) with keep-alive agents. Node 20's fetch (undici) costs
 // 0.5–0.9 ms of CPU and ~25 KB of heap per request more than node:http on the relay's hot path (BENCHMARKS.md);
 // the core keeps calling a plain `fetch`, so Workers use theirs and Node uses this one.
-// It covers what the relay sends: string bodies, header records, an AbortSignal; the reply is a standard Response
+// It covers what the relay sends: string or byte (compressed) bodies, header records, an AbortSignal; the reply is a standard Response
 // whose body errors when the connection breaks or the signal aborts mid-stream.
 
 import http from "node:http";
@@ -31,10 +31,11 @@ export const nodeFetch: typeof fetch = (input, init = {}) =>
     const headers: Record<string, string> = {};
     new Headers(init.headers).forEach((value, name) => (headers[name] = value));
     const body = init.body;
-    if (body !== undefined && body !== null && typeof body !== "string") {
-      return reject(new TypeError("nodeFetch sends string bodies only"));
+    if (body !== undefined && body !== null && typeof body !== "string" && !(body instanceof Uint8Array)) {
+      return reject(new TypeError("nodeFetch sends string and Uint8Array bodies only"));
     }
     if (typeof body === "string") headers["content-length"] = String(Buffer.byteLength(body));
+    else if (body instanceof Uint8Array) headers["content-length"] = String(body.byteLength);
     const module = url.protocol === "https:" ? https : http;
     const req = module.request(url, { method: init.method ?? "GET", headers, agent });
     const onAbort = () => req.destroy(abortError(signal!));

@@ -13,6 +13,9 @@ import { createNodeStore } from "./token-stores.ts";
 import { createNodeLogger } from "./logger.ts";
 import { nodeFetch } from "./http-fetch.ts";
 import { createConnectionGuard } from "./connection-guard.ts";
+import { openWsBackendSocket } from "../upstream/websocket-connection.ts";
+import { loadZstdCompressor } from "../upstream/request-compression.ts";
+import { serveResponsesWebSockets, type ResponsesWebSockets } from "./responses-websocket.ts";
 import { createPromMetrics } from "./prom-metrics.ts";
 import { listenError } from "./listen-error.ts";
 
@@ -69,6 +72,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     logger,
     retryBaseMs: options.retryBaseMs,
     fetch: nodeFetch,
+    openWebSocket: openWsBackendSocket,
+    compressor: loadZstdCompressor(),
     metrics: createPromMetrics(),
   });
   const app = createApp(relay, { bindHost: config.host });
@@ -115,6 +120,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // serve() without `createServer` options makes a node:http server.
   const http = server as HttpServer;
   guard.attach(http);
+  const websockets = serveResponsesWebSockets(http, relay);
   let open = 0;
   http.on("request", (_req, res) => {
     open++;
@@ -129,14 +135,18 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     closeConnections: () => http.closeAllConnections(),
     close: () =>
       new Promise<void>((resolve) => {
+        websockets.closeAll();
+        relay.websockets?.closeAll();
         server.close(() => resolve());
         http.closeAllConnections();
       }).then(() => stores.close()),
     shutdown(timeoutMs = config.shutdownTimeoutMs) {
-      shuttingDown ??= gracefulShutdown(http, relay, () => open, timeoutMs).then(async (report) => {
-        await stores.close();
-        return report;
-      });
+      shuttingDown ??= gracefulShutdown(http, relay, () => open, timeoutMs, websockets).then(
+        async (report) => {
+          await stores.close();
+          return report;
+        },
+      );
       return shuttingDown;
     },
   };
@@ -147,6 +157,7 @@ async function gracefulShutdown(
   relay: Relay,
   openRequests: () => number,
   timeoutMs: number,
+  websockets: ResponsesWebSockets,
 ): Promise<ShutdownReport> {
   const started = Date.now();
   const openAtStart = openRequests();
@@ -171,12 +182,16 @@ async function gracefulShutdown(
         );
       }
       server.closeAllConnections();
+      websockets.closeAll();
     }, timeoutMs);
+    // Responses WebSocket clients finish their turn in flight, then their connection closes.
+    void websockets.drain();
     server.once("close", () => {
       clearInterval(poll);
       clearTimeout(deadline);
     });
   });
+  relay.websockets?.closeAll();
   // A refresh that is running must end (and save the rotated tokens) before the process goes.
   await relay.tokens.settle();
   const ms = Date.now() - started;

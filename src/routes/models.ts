@@ -1,8 +1,9 @@
 // GET /v1/models and /v1/models/{id}: the catalogue's listed models, one variant per reasoning effort
-// (gpt-5.5-high = gpt-5.5 with effort high), and the configured aliases.
+// (gpt-5.5-high = gpt-5.5 with effort high), a -fast variant where the model offers fast mode, and the aliases.
 
 import type { Relay } from "../relay.ts";
 import { RelayError } from "../core/errors.ts";
+import { FAST_SUFFIX, FAST_TIER } from "../models/service-tier.ts";
 
 export interface OpenAIModel {
   id: string;
@@ -17,6 +18,7 @@ export async function listModelIds(relay: Relay): Promise<string[]> {
     if (!m.listed) continue;
     ids.push(m.slug);
     for (const effort of m.efforts) ids.push(`${m.slug}-${effort}`);
+    if (m.serviceTiers?.includes(FAST_TIER)) ids.push(`${m.slug}${FAST_SUFFIX}`);
   }
   for (const alias of Object.keys(relay.config.modelAliases)) if (!ids.includes(alias)) ids.push(alias);
   return ids;

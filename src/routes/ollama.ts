@@ -13,6 +13,7 @@ import { linkedAbort } from "../http/text-stream.ts";
 import type { ChatCompletionRequest } from "../openai/chat-request-schema.ts";
 import { deriveConversationKey, outputLimitsOf, toResponsesRequest } from "../openai/to-responses-request.ts";
 import { listModelIds } from "./models.ts";
+import { setServiceTier } from "./prepare-model.ts";
 import { okOrThrow } from "./openai-chat.ts";
 import { jsonResponse, ndjsonResponse } from "../http/responses.ts";
 import { modelBackendOf, type CodexModelMatch } from "../models/model-backend.ts";
@@ -93,6 +94,8 @@ async function runTurn(c: Context, relay: Relay, chatReq: ChatCompletionRequest,
     instructionsMode: relay.config.instructionsMode,
     promptCacheKey: sessionId,
   });
+  // Ollama's API has no tier field: the "-fast" variant is the way.
+  setServiceTier(body, match.serviceTier());
   const limits = outputLimitsOf(chatReq);
   const abort = linkedAbort(c.req.raw.signal);
   const turn = await startTurn(relay.upstream, body, {
@@ -231,6 +234,8 @@ function placeholderEntry(slug: string): CatalogModel {
     supportsReasoningSummaries: true,
     supportsVerbosity: false,
     listed: false,
+    preferWebsockets: false,
+    serviceTiers: null,
   };
 }
 

@@ -17,7 +17,7 @@ import { buildChatCompletion } from "../openai/chat-completion-builder.ts";
 import { compatForFormat } from "../openai/reasoning-renderer.ts";
 import { forwardToOllama } from "../upstream/ollama-upstream.ts";
 import { isOllamaModel } from "../models/model-backend.ts";
-import { prepareModel } from "./prepare-model.ts";
+import { prepareModel, setServiceTier } from "./prepare-model.ts";
 import { requestObserver } from "../observe/request-hook.ts";
 
 export function pickCompat(c: Context, requested: unknown, fallback: ReasoningCompat): ReasoningCompat {
@@ -43,7 +43,8 @@ export async function chatCompletions(c: Context, relay: Relay): Promise<Respons
     pickCompat(c, req.reasoning_compat, relay.config.reasoningCompat),
     req.response_format,
   );
-  const { model, effort, instructions } = await prepareModel(relay, req.model);
+  const prepared = await prepareModel(relay, req.model);
+  const { model, effort, instructions } = prepared;
   const sessionId = c.req.header("x-session-id") || deriveConversationKey(req);
   const body = toResponsesRequest(req, {
     model,
@@ -53,6 +54,7 @@ export async function chatCompletions(c: Context, relay: Relay): Promise<Respons
     instructionsMode: relay.config.instructionsMode,
     promptCacheKey: sessionId,
   });
+  setServiceTier(body, prepared.serviceTier({ name: "service_tier", value: req.service_tier }));
   const abort = linkedAbort(c.req.raw.signal);
   const turn = await startTurn(relay.upstream, body, {
     signal: abort.signal,

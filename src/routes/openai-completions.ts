@@ -14,12 +14,13 @@ import { hashToUuid } from "../openai/to-responses-request.ts";
 import { DONE_LINE } from "../openai/chat-stream-translator.ts";
 import { okOrThrow } from "./openai-chat.ts";
 import { jsonResponse, sseResponse } from "../http/responses.ts";
-import { prepareModel } from "./prepare-model.ts";
+import { prepareModel, setServiceTier } from "./prepare-model.ts";
 import { requestObserver } from "../observe/request-hook.ts";
 
 export async function completions(c: Context, relay: Relay): Promise<Response> {
   const req = parseCompletionRequest(await readJsonBody(c));
-  const { model, effort, instructions } = await prepareModel(relay, req.model);
+  const prepared = await prepareModel(relay, req.model);
+  const { model, effort, instructions } = prepared;
   // Each prompt stands alone; a client-given key groups requests that share a prefix for the prompt cache.
   const sessionId =
     c.req.header("x-session-id") ||
@@ -36,6 +37,7 @@ export async function completions(c: Context, relay: Relay): Promise<Response> {
     instructionsMode: relay.config.instructionsMode,
     promptCacheKey: sessionId,
   });
+  setServiceTier(body, prepared.serviceTier());
   const abort = linkedAbort(c.req.raw.signal);
   const turn = await startTurn(relay.upstream, body, {
     signal: abort.signal,

@@ -18,10 +18,16 @@ import {
 } from "../responses/response-aggregator.ts";
 import type { PreviousResponse } from "../responses/response-cache.ts";
 import { formatSseEvent, isCodexClient, isCodexOnlyEvent } from "../responses/sse-events.ts";
-import type { JsonObject, ResponsesInputItem, UpstreamEvent } from "../responses/types.ts";
+import type {
+  JsonObject,
+  ResponsesInputItem,
+  ResponsesRequestBody,
+  UpstreamEvent,
+} from "../responses/types.ts";
+import type { ResponseStore } from "../responses/response-store.ts";
 import { turnError } from "./openai-chat.ts";
 import { jsonResponse, sseResponse } from "../http/responses.ts";
-import { prepareModel } from "./prepare-model.ts";
+import { prepareModel, setServiceTier } from "./prepare-model.ts";
 import { requestObserver } from "../observe/request-hook.ts";
 import { streamObserved } from "../core/turn-observer.ts";
 
@@ -47,25 +53,44 @@ export function responsesWebSocket(): never {
   );
 }
 
-export async function responses(c: Context, relay: Relay): Promise<Response> {
-  const req = parseResponsesRequest(await readJsonBody(c));
-  const cache = relay.responseStore;
+export interface ResponsesTurn {
+  body: ResponsesRequestBody;
+  sessionId: string;
+  model: string;
+  stream: boolean;
+  previousResponseId: string | null;
+  /** Keeps the finished response for a later previous_response_id (in every store given). */
+  remember(aggregator: ResponseAggregator): Promise<void>;
+}
+
+/**
+ * A Responses request made ready for the backend: validated, its previous_response_id expanded from the first of
+ * `stores` that has it (a WebSocket connection's own, then the relay's), its model and session key resolved.
+ */
+export async function prepareResponsesTurn(
+  relay: Relay,
+  raw: unknown,
+  header: (name: string) => string | undefined,
+  stores: ResponseStore[],
+): Promise<ResponsesTurn> {
+  const req = parseResponsesRequest(raw);
   let previous: PreviousResponse | undefined;
   if (req.previousResponseId !== null) {
-    previous = await cache.previous(req.previousResponseId);
+    for (const store of stores) {
+      previous = await store.previous(req.previousResponseId);
+      if (previous) break;
+    }
     if (previous === undefined) throw previousNotFound(req.previousResponseId);
   }
-  const input = await cache.resolveReferences(req.input);
-  const { model, effort, instructions } = await prepareModel(relay, req.model);
+  const input = await stores[stores.length - 1]!.resolveReferences(req.input);
+  const prepared = await prepareModel(relay, req.model);
+  const { model, effort, instructions } = prepared;
   const rawKey = req.body.prompt_cache_key;
   const clientKey = typeof rawKey === "string" && rawKey !== "" ? sessionKeyForClientKey(rawKey) : undefined;
   // The body carries the same key as the header (toUpstreamBody keeps the client's own only when it is unset).
   if (clientKey !== undefined) req.body.prompt_cache_key = clientKey;
   const sessionId =
-    clientKey ||
-    c.req.header("x-session-id") ||
-    previous?.sessionId ||
-    deriveSessionKey(model, input, hashToUuid);
+    clientKey || header("x-session-id") || previous?.sessionId || deriveSessionKey(model, input, hashToUuid);
   const body = toUpstreamBody(req, {
     model,
     effort,
@@ -76,24 +101,39 @@ export async function responses(c: Context, relay: Relay): Promise<Response> {
     input,
     promptCacheKey: sessionId,
   });
+  setServiceTier(body, prepared.serviceTier({ name: "service_tier", value: req.body.service_tier }));
+  return {
+    body,
+    sessionId,
+    model,
+    stream: req.stream,
+    previousResponseId: req.previousResponseId,
+    async remember(aggregator) {
+      const id = aggregator.responseId;
+      if (id === undefined) return;
+      const output = aggregator.outputItems() as ResponsesInputItem[];
+      for (const store of stores) await store.remember(id, body.input, output, sessionId);
+    },
+  };
+}
 
+export async function responses(c: Context, relay: Relay): Promise<Response> {
+  const turn = await prepareResponsesTurn(relay, await readJsonBody(c), (name) => c.req.header(name), [
+    relay.responseStore,
+  ]);
   const abort = linkedAbort(c.req.raw.signal);
   const reply = await streamObserved(
     relay.upstream,
-    body,
-    { signal: abort.signal, sessionId },
+    turn.body,
+    { signal: abort.signal, sessionId: turn.sessionId },
     requestObserver(c),
   );
-  const aggregator = new ResponseAggregator(model, req.previousResponseId);
-  const remember = async () => {
-    const id = aggregator.responseId;
-    if (id !== undefined)
-      await cache.remember(id, body.input, aggregator.outputItems() as ResponsesInputItem[], sessionId);
-  };
+  const aggregator = new ResponseAggregator(turn.model, turn.previousResponseId);
+  const remember = () => turn.remember(aggregator);
 
-  if (req.stream) {
+  if (turn.stream) {
     const codexClient = isCodexClient((name) => c.req.header(name));
-    const frames = streamFrames(reply.events, aggregator, codexClient, remember);
+    const frames = sseFrames(relayEvents(reply.events, aggregator, codexClient, remember));
     return sseResponse(frames, abort, reply.headers);
   }
 
@@ -102,13 +142,20 @@ export async function responses(c: Context, relay: Relay): Promise<Response> {
   return jsonResponse(response, reply.headers);
 }
 
-/** Re-emits the backend's events as they come, ending with exactly one terminal event. */
-async function* streamFrames(
+async function* sseFrames(events: AsyncIterable<UpstreamEvent>): AsyncGenerator<string> {
+  for await (const event of events) yield formatSseEvent(event);
+}
+
+/**
+ * The backend's events as they come, ending with exactly one terminal event (a failure becomes response.failed).
+ * `codexClient`: pass the events only the Codex CLI understands.
+ */
+export async function* relayEvents(
   events: AsyncIterable<UpstreamEvent>,
   aggregator: ResponseAggregator,
   codexClient: boolean,
   remember: () => Promise<void>,
-): AsyncGenerator<string> {
+): AsyncGenerator<UpstreamEvent> {
   try {
     for await (const event of events) {
       aggregator.push(event);
@@ -120,17 +167,17 @@ async function* streamFrames(
         // Before the event goes out: a client may send the follow-up request the moment it reads it.
         await remember();
       }
-      yield formatSseEvent(event);
+      yield event;
       if (TERMINAL_EVENTS.has(type)) return; // leaving the loop ends the backend request
     }
   } catch (err) {
     if (err instanceof RelayError && err.code === "client_closed") return;
-    yield formatSseEvent(aggregator.failedEvent(failureOf(err)));
+    yield aggregator.failedEvent(failureOf(err));
     return;
   }
   // No terminal event: report the backend's `error` event if there was one, else the early close.
   const failure = aggregator.failure() ?? { message: STREAM_INCOMPLETE_MESSAGE, code: "stream_incomplete" };
-  yield formatSseEvent(aggregator.failedEvent(failure));
+  yield aggregator.failedEvent(failure);
 }
 
 /** Reads the whole turn for a stream:false request; failures become an HTTP error. */

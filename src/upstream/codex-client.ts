@@ -1,7 +1,11 @@
 // The client of the ChatGPT Codex backend: builds the request headers, hands the Responses body to a transport
-// (HTTP/SSE in http-transport.ts), retries what is safe to retry (5xx and network errors before the first byte, one
-// refresh-and-retry on 401), maps failures to RelayErrors with the backend's own message, and exposes the reply as an
-// async stream of parsed events.
+// (HTTP/SSE in http-transport.ts, WebSocket in websocket-transport.ts), retries what is safe to retry (5xx and
+// network errors before the first byte, one refresh-and-retry on 401), maps failures to RelayErrors with the
+// backend's own message, and exposes the reply as an async stream of parsed events.
+//
+// Transport choice and fallback follow the official Codex CLI: the WebSocket for models that prefer it (or all, or
+// none: UPSTREAM_TRANSPORT); a 426 to the WebSocket handshake switches to HTTP at once (for every conversation, for
+// WS_REFUSED_MS); other WebSocket failures use up the retry budget first, then that conversation goes over HTTP.
 
 import { CODEX_CLIENT_VERSION, type Config } from "../config.ts";
 import { RelayError } from "../core/errors.ts";
@@ -12,8 +16,10 @@ import { forwardableHeaders, type RateLimitTracker } from "./rate-limits.ts";
 import type { SecretScrubber } from "../core/secret-scrubber.ts";
 import { toRelayError } from "./upstream-error.ts";
 import { createHttpTransport } from "./http-transport.ts";
+import type { RequestCompressor } from "./request-compression.ts";
 import type { UpstreamTransport } from "./transport.ts";
 import { clientGone, errorText, IdleTimeout, idleTimeoutError } from "./stream-errors.ts";
+import { WebSocketUnavailable } from "./websocket-transport.ts";
 
 export const RELAY_VERSION = "0.1.0";
 
@@ -42,13 +48,20 @@ export interface CodexClient {
 }
 
 export interface CodexClientDeps {
-  config: Pick<Config, "responsesUrl" | "originator" | "upstreamIdleTimeoutMs" | "upstreamRetries">;
+  config: Pick<Config, "responsesUrl" | "originator" | "upstreamIdleTimeoutMs" | "upstreamRetries"> &
+    Partial<Pick<Config, "upstreamTransport">>;
   credentials: CredentialProvider;
   rateLimits?: RateLimitTracker;
   logger: Logger;
   fetch?: typeof fetch;
-  /** The transport carrying each attempt; default: HTTP/SSE to config.responsesUrl with `fetch`. */
+  /** The HTTP transport; default: HTTP/SSE to config.responsesUrl with `fetch`. */
   transport?: UpstreamTransport;
+  /** Compresses HTTP request bodies (UPSTREAM_REQUEST_COMPRESSION); none when absent. */
+  compressor?: Promise<RequestCompressor | null>;
+  /** The WebSocket transport; without it every turn goes over HTTP. */
+  websocket?: UpstreamTransport;
+  /** Whether the catalogue entry of `model` prefers WebSockets (UPSTREAM_TRANSPORT=auto). */
+  prefersWebSockets?: (model: string) => Promise<boolean>;
   /** Stable id of this relay installation (x-codex-installation-id). */
   installationId: string;
   /** Base backoff in ms before retry n is base·2ⁿ with ±50 % jitter. */
@@ -59,11 +72,22 @@ export interface CodexClientDeps {
 
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
 
+/** After a 426 to the WebSocket handshake, how long every conversation uses HTTP before the WebSocket is tried again. */
+export const WS_REFUSED_MS = 10 * 60_000;
+/** Conversations remembered as HTTP-only after their WebSocket failed (oldest forgotten first). */
+const MAX_HTTP_ONLY = 10_000;
+
 export function createCodexClient(deps: CodexClientDeps): CodexClient {
   const { config, logger } = deps;
-  const transport = deps.transport ?? createHttpTransport({ url: config.responsesUrl, fetch: deps.fetch });
+  const http =
+    deps.transport ??
+    createHttpTransport({ url: config.responsesUrl, fetch: deps.fetch, compressor: deps.compressor });
+  const websocket = deps.websocket;
+  const mode = config.upstreamTransport ?? "auto";
   const userAgent = `${config.originator}/${CODEX_CLIENT_VERSION} (codex-relay ${RELAY_VERSION})`;
   const retryBase = deps.retryBaseMs ?? 250;
+  let wsRefusedUntil = 0;
+  const httpOnly = new Set<string>();
 
   function headersFor(creds: Credentials, sessionId: string): Record<string, string> {
     return {
@@ -76,13 +100,34 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
     };
   }
 
+  async function wantsWebSocket(body: ResponsesRequestBody, sessionId: string): Promise<boolean> {
+    if (!websocket || mode === "http") return false;
+    if (Date.now() < wsRefusedUntil || httpOnly.has(sessionId)) return false;
+    if (mode === "websocket") return true;
+    return (await deps.prefersWebSockets?.(body.model)) ?? false;
+  }
+
+  function markHttpOnly(sessionId: string): void {
+    if (httpOnly.size >= MAX_HTTP_ONLY) httpOnly.delete(httpOnly.values().next().value as string);
+    httpOnly.add(sessionId);
+  }
+
   async function stream(body: ResponsesRequestBody, options: UpstreamRequestOptions): Promise<UpstreamReply> {
     if (!body.client_metadata) body.client_metadata = { "x-codex-installation-id": deps.installationId };
-    const payload = JSON.stringify(body);
+    // Serialised once, when a transport first needs it: a WebSocket turn that sends only new items never does.
+    let payloadText: string | undefined;
+    const payload = () => (payloadText ??= JSON.stringify(body));
     let creds = await deps.credentials.getCredentials();
     let refreshedAfter401 = false;
+    let onWebSocket = await wantsWebSocket(body, options.sessionId);
+    /** Leaves the WebSocket for this turn; `budget`: the HTTP attempts start with a fresh retry budget. */
+    const toHttp = (why: string, extra: Record<string, unknown> = {}) => {
+      onWebSocket = false;
+      logger.warn({ sessionId: options.sessionId, ...extra }, why);
+    };
     for (let attempt = 0; ; attempt++) {
       if (options.signal?.aborted) throw clientGone();
+      const transport = onWebSocket && websocket ? websocket : http;
       // One controller per attempt, which the client's signal aborts too. Not AbortSignal.any, which is slow on
       // Node 20: with the abort reason made once (STOPPED_READING), this saves ~12 % of the relay's CPU per
       // non-stream request in `npm run bench`.
@@ -101,7 +146,11 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
       try {
         outcome = await transport.send({
           headers: headersFor(creds, options.sessionId),
-          payload,
+          body,
+          get payload() {
+            return payload();
+          },
+          sessionId: options.sessionId,
           controller,
           idleMs: config.upstreamIdleTimeoutMs,
           clientSignal,
@@ -112,9 +161,25 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
         if (options.signal?.aborted) throw clientGone();
         if (controller.signal.reason instanceof IdleTimeout)
           throw idleTimeoutError(config.upstreamIdleTimeoutMs);
+        if (err instanceof WebSocketUnavailable) {
+          onWebSocket = false; // every connection is busy: this turn goes over HTTP, no failure
+          attempt--;
+          continue;
+        }
         if (attempt < config.upstreamRetries) {
-          logger.warn({ attempt, err: errorText(err) }, "backend unreachable, retrying");
+          logger.warn(
+            { attempt, err: errorText(err), websocket: onWebSocket },
+            "backend unreachable, retrying",
+          );
           await backoff(attempt, retryBase, options.signal);
+          continue;
+        }
+        if (onWebSocket) {
+          markHttpOnly(options.sessionId);
+          toHttp("the backend's WebSocket failed after the retries; this conversation falls back to HTTP", {
+            err: errorText(err),
+          });
+          attempt = -1;
           continue;
         }
         throw new RelayError(502, `Could not reach the ChatGPT backend: ${errorText(err)}`, {
@@ -127,6 +192,12 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
       if (outcome.ok) return { headers: forwarded, events: outcome.events };
       unfollow();
       if (options.signal?.aborted) throw clientGone();
+      if (onWebSocket && outcome.status === 426) {
+        wsRefusedUntil = Date.now() + WS_REFUSED_MS;
+        toHttp("the backend refused the WebSocket (426); using HTTP");
+        attempt--;
+        continue;
+      }
       if (outcome.status === 401 && !refreshedAfter401) {
         refreshedAfter401 = true;
         logger.info({ status: 401 }, "backend rejected the access token (401)");
@@ -134,10 +205,20 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
         attempt--; // the auth retry does not use up the 5xx retry budget
         continue;
       }
-      if (RETRYABLE_STATUS.has(outcome.status) && attempt < config.upstreamRetries) {
-        logger.warn({ attempt, status: outcome.status }, "backend error before the first byte, retrying");
-        await backoff(attempt, retryBase, options.signal, outcome.headers.get("retry-after"));
-        continue;
+      if (RETRYABLE_STATUS.has(outcome.status)) {
+        if (attempt < config.upstreamRetries) {
+          logger.warn({ attempt, status: outcome.status }, "backend error before the first byte, retrying");
+          await backoff(attempt, retryBase, options.signal, outcome.headers.get("retry-after"));
+          continue;
+        }
+        if (onWebSocket) {
+          markHttpOnly(options.sessionId);
+          toHttp("the backend's WebSocket failed after the retries; this conversation falls back to HTTP", {
+            status: outcome.status,
+          });
+          attempt = -1;
+          continue;
+        }
       }
       // What the backend says goes to the client and the log: without any secret it may echo.
       const text = deps.scrubber ? deps.scrubber.scrub(outcome.text) : outcome.text;

@@ -2,19 +2,34 @@
 
 import type { TransportAttempt, TransportOutcome, UpstreamTransport } from "./transport.ts";
 import { readSseEvents } from "./sse-event-stream.ts";
+import type { RequestCompressor } from "./request-compression.ts";
 
 export interface HttpTransportDeps {
   url: string;
   fetch?: typeof fetch;
+  /** Compresses request bodies (zstd, as the Codex CLI does with a ChatGPT sign-in); resolved once. */
+  compressor?: Promise<RequestCompressor | null>;
 }
 
 export function createHttpTransport(deps: HttpTransportDeps): UpstreamTransport {
   const doFetch = deps.fetch ?? ((input, init) => fetch(input, init));
+  let compressor: RequestCompressor | null | undefined;
   async function send(attempt: TransportAttempt): Promise<TransportOutcome> {
+    if (compressor === undefined) compressor = (await deps.compressor) ?? null;
+    const headers: Record<string, string> = {
+      ...attempt.headers,
+      accept: "text/event-stream",
+      "content-type": "application/json",
+    };
+    let body: string | Uint8Array = attempt.payload;
+    if (compressor) {
+      body = compressor.compress(attempt.payload);
+      headers["content-encoding"] = compressor.encoding;
+    }
     const res = await doFetch(deps.url, {
       method: "POST",
-      headers: { ...attempt.headers, accept: "text/event-stream", "content-type": "application/json" },
-      body: attempt.payload,
+      headers,
+      body: body as BodyInit,
       signal: attempt.controller.signal,
     });
     if (res.ok && res.body) {

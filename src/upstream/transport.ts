@@ -3,13 +3,16 @@
 // either hands back the backend's event stream, or the backend's refusal (status, body, headers) for the client to
 // map; it throws when the backend could not be reached at all.
 
-import type { UpstreamEvent } from "../responses/types.ts";
+import type { ResponsesRequestBody, UpstreamEvent } from "../responses/types.ts";
 
 export interface TransportAttempt {
   /** Identity and auth headers the client built (authorization, account, originator, session-id, …). */
   headers: Record<string, string>;
-  /** The Responses body, serialised once per turn. */
-  payload: string;
+  /** The Responses body, and the same serialised (once per turn, on first read). */
+  body: ResponsesRequestBody;
+  readonly payload: string;
+  /** The conversation (prompt_cache_key): the WebSocket transport keeps one connection per conversation. */
+  sessionId: string;
   /** Aborts this attempt: the client's signal and the idle timeout both abort it. */
   controller: AbortController;
   /** UPSTREAM_IDLE_TIMEOUT_MS: longest silence while streaming. */

@@ -48,8 +48,16 @@ interface Run {
 
 let runs = 0;
 
+interface ExecOptions {
+  /** The relay to use (default: the shared one). */
+  relay?: TestRelay;
+  /** `supports_websockets = true`: the CLI talks WebSocket to the relay's GET /v1/responses. */
+  websockets?: boolean;
+}
+
 /** Runs `codex exec` in fresh HOME / CODEX_HOME / work directories with the relay as its model provider. */
-async function codexExec(prompt: string): Promise<Run> {
+async function codexExec(prompt: string, options: ExecOptions = {}): Promise<Run> {
+  const relay = options.relay ?? t;
   const n = runs++;
   const home = mkdtempSync(join(dir, `home-${n}-`));
   const codexHome = mkdtempSync(join(dir, `codex-home-${n}-`));
@@ -67,10 +75,10 @@ async function codexExec(prompt: string): Promise<Run> {
       "",
       "[model_providers.relay]",
       'name = "relay"',
-      `base_url = "${t.url}/v1"`,
+      `base_url = "${relay.url}/v1"`,
       'wire_api = "responses"',
       'env_key = "RELAY_KEY"',
-      "supports_websockets = false",
+      `supports_websockets = ${options.websockets === true}`,
       "request_max_retries = 0",
       "stream_max_retries = 0",
       "",
@@ -223,3 +231,68 @@ describe.skipIf(!HAVE_CODEX)(
     });
   },
 );
+
+describe.skipIf(!HAVE_CODEX)("codex exec over the Responses WebSocket", { timeout: 60_000 }, () => {
+  let tw: TestRelay;
+  /** What the CLI sent to the relay: HTTP requests (method path) and WebSocket upgrades. */
+  const seen = { http: [] as string[], upgrades: 0 };
+
+  beforeAll(async () => {
+    tw = await startTestRelay({ env: { OPENAI_API_KEY: RELAY_KEY, UPSTREAM_TRANSPORT: "websocket" } });
+    tw.relay.server.on("request", (req: { method?: string; url?: string }) =>
+      seen.http.push(`${req.method} ${req.url}`),
+    );
+    tw.relay.server.on("upgrade", () => seen.upgrades++);
+  });
+  afterAll(() => tw.close());
+  beforeEach(() => {
+    tw.fake.reset();
+    seen.http.length = 0;
+    seen.upgrades = 0;
+  });
+
+  it("runs a tool turn over WebSocket end to end, without the HTTP fallback; the relay sends the backend only the new items", async () => {
+    tw.fake.setDefaultScenario((body) => {
+      const input = body.input as Item[];
+      if (!input.some((i) => i.type === "function_call_output")) {
+        return {
+          kind: "tool_calls",
+          reasoning: ["Run it."],
+          calls: [{ name: "exec_command", arguments: { cmd: "echo over-websocket" }, callId: "call_ws_1" }],
+        };
+      }
+      return { kind: "text", text: "Ran it over the WebSocket." };
+    });
+    const run = await codexExec("run the command", { relay: tw, websockets: true });
+    expectSuccess(run);
+    expect(run.lastMessage.trim()).toBe("Ran it over the WebSocket.");
+    // The CLI upgraded and never POSTed: no fallback.
+    expect(seen.upgrades).toBeGreaterThanOrEqual(1);
+    expect(seen.http.filter((r) => r.startsWith("POST /v1/responses"))).toEqual([]);
+    expect(run.stderr).not.toMatch(/falling back to HTTP/i);
+
+    // Relay → backend: two turns as WebSocket frames; the second carries only what is new, on the same connection.
+    const frames = tw.fake.requests.filter((r) => r.method === "WS");
+    expect(frames).toHaveLength(2);
+    expect(tw.fake.requests.filter((r) => r.method === "POST")).toHaveLength(0);
+    const [first, second] = frames as [(typeof frames)[0], (typeof frames)[0]];
+    expect(second.connection).toBe(first.connection);
+    const secondBody = second.body as { previous_response_id?: string; input: Item[] };
+    expect(typeof secondBody.previous_response_id).toBe("string");
+    expect(secondBody.input.map((i) => i.type)).toEqual(["function_call_output"]);
+    expect(secondBody.input[0]).toMatchObject({ call_id: "call_ws_1" });
+    expect(second.bytes).toBeLessThan(first.bytes / 2);
+    // What the backend stood for: the CLI's whole history.
+    const resolved = second.resolvedInput as Item[];
+    expect(resolved.find((i) => i.type === "function_call")).toMatchObject({ call_id: "call_ws_1" });
+    expect(textOf(resolved[0])).toMatch(/^You are Codex/);
+  });
+
+  it("gets the backend's errors over the WebSocket as the CLI knows them (usage limit)", async () => {
+    tw.fake.enqueue(usageLimitReached({ resetsInSeconds: 1800 }));
+    const run = await codexExec("anything", { relay: tw, websockets: true });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/usage limit/i);
+    expect(seen.http.filter((r) => r.startsWith("POST /v1/responses"))).toEqual([]);
+  });
+});

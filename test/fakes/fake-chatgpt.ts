@@ -5,8 +5,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import { FakeResponsesWebSocket } from "./fake-websocket.ts";
+import { SimulatedLink, type LinkOptions } from "./simulated-link.ts";
 import type { Account, FakeIssuer } from "./fake-oauth.ts";
-import { BodyError, hexId, readBody, sendJson, sendText, sleep } from "./http-util.ts";
+import { BodyError, hexId, readEncodedBody, sendJson, sendText, sleep } from "./http-util.ts";
 import { defaultModels, type ModelEntry } from "./models.ts";
 import {
   SCENARIO_KINDS,
@@ -372,6 +374,7 @@ const lower = (h: Record<string, string> = {}) =>
 // The backend
 
 export interface RecordedRequest {
+  /** "POST" for HTTP; "WS" for a `response.create` frame on a WebSocket. */
   method: string;
   /** Path and query. */
   url: string;
@@ -379,12 +382,21 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** Parsed JSON, or the raw text when it is not JSON. */
   body: unknown;
+  /** The body's size in bytes (HTTP: decoded; WebSocket: the frame's text). */
   bytes: number;
+  /** Bytes on the wire: the (compressed) HTTP body; a WebSocket frame with its framing and permessage-deflate. */
+  wireBytes?: number;
   at: number;
   /** Status answered (set once known; 200 for streams). */
   status?: number;
   /** Kind of the scenario that answered it. */
   scenario?: Scenario["kind"];
+  /** WebSocket frames: the whole input the turn stood for (previous turn's input and output + the new items). */
+  resolvedInput?: unknown[];
+  /** WebSocket frames: which connection of the fake carried it (1, 2, …). */
+  connection?: number;
+  /** The body's Content-Encoding (HTTP), when one was sent. */
+  contentEncoding?: string;
 }
 
 export interface FakeChatGptCounters {
@@ -416,6 +428,12 @@ export interface FakeChatGptOptions {
   rateLimits?: RateLimitOptions;
   /** Keep at most this many recorded requests (default 1000; the oldest go first). */
   maxRecordedRequests?: number;
+  /** Serve the Responses WebSocket (default true); false answers every upgrade with 426. */
+  websockets?: boolean;
+  /** A WebSocket connection's lifetime before `websocket_connection_limit_reached` (default 60 min). */
+  websocketConnectionLimitMs?: number;
+  /** A simulated link between the client and the fake: round-trip delay and uplink bandwidth. */
+  link?: LinkOptions;
 }
 
 interface StreamState {
@@ -439,6 +457,13 @@ export class FakeChatGpt {
   maxRecordedRequests: number;
   /** Called for each /responses request after recording; a returned scenario answers it (after auth/validation). */
   onRequest: ((request: RecordedRequest) => Scenario | void) | undefined;
+  /** Called for each WebSocket upgrade: an `http` scenario answers it instead (426, 503…), "reset" drops it. */
+  onUpgrade: ((req: IncomingMessage) => HttpScenario | "reset" | void) | undefined;
+  websockets: boolean;
+  websocketConnectionLimitMs: number;
+  /** The simulated link, when there is one (its byte counts are the bytes the client uploaded). */
+  link: SimulatedLink | null;
+  readonly socketServer: FakeResponsesWebSocket;
 
   readonly requests: RecordedRequest[] = [];
   readonly modelsRequests: RecordedRequest[] = [];
@@ -468,6 +493,10 @@ export class FakeChatGpt {
     this.acceptedModels = options.acceptedModels;
     this.rateLimits = options.rateLimits ?? {};
     this.maxRecordedRequests = options.maxRecordedRequests ?? 1000;
+    this.websockets = options.websockets ?? true;
+    this.websocketConnectionLimitMs = options.websocketConnectionLimitMs ?? 60 * 60_000;
+    this.link = options.link ? new SimulatedLink(options.link) : null;
+    this.socketServer = new FakeResponsesWebSocket(this);
     this.modelList = [];
     this.models = options.models ?? defaultModels();
   }
@@ -549,6 +578,7 @@ export class FakeChatGpt {
     this.shuttingDown = true;
     for (const res of this.open) res.destroy();
     this.open.clear();
+    this.socketServer.closeAll();
   }
 
   handles(path: string): boolean {
@@ -565,17 +595,18 @@ export class FakeChatGpt {
     if (url.pathname === MODELS_PATH) return this.handleModels(req, res, url);
     if (url.pathname === USAGE_PATH) return this.handleUsage(req, res);
     if (req.method !== "POST") return sendJson(res, 405, { detail: "Method Not Allowed" });
-    this.counters.responses++;
-    this.notify();
     const state = this.track(res);
 
     let raw: Buffer;
+    let wireBytes: number;
+    let encoding: string | undefined;
     try {
-      raw = await readBody(req);
+      ({ body: raw, wireBytes, encoding } = await readEncodedBody(req));
     } catch (err) {
       const status = err instanceof BodyError ? err.status : 400;
       return sendJson(res, status, { detail: (err as Error).message });
     }
+    if (this.link) await this.link.upload(wireBytes);
     let body: unknown;
     let isJson = true;
     try {
@@ -590,9 +621,11 @@ export class FakeChatGpt {
       headers: flattenHeaders(req.headers),
       body,
       bytes: raw.length,
+      wireBytes,
       at: Date.now(),
     };
-    this.remember(this.requests, record);
+    if (encoding !== undefined) record.contentEncoding = encoding;
+    this.record(record);
     const hooked = this.onRequest?.(record) ?? undefined;
 
     const reject = (status: number, payload: unknown) => {
@@ -613,11 +646,7 @@ export class FakeChatGpt {
 
     let scenario: Scenario;
     try {
-      scenario =
-        parseDirective(lastUserText(request.input)) ??
-        hooked ??
-        this.queue.shift() ??
-        this.fallbackFor(request);
+      scenario = this.pickScenario(request, hooked);
     } catch (err) {
       return reject(400, { detail: `Invalid [[fake …]] directive: ${(err as Error).message}` });
     }
@@ -625,18 +654,49 @@ export class FakeChatGpt {
     await this.answer(req, res, request, raw.length, scenario, record, state, account);
   }
 
-  /** Answers a WebSocket upgrade: 426, so clients fall back to HTTP at once. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex): void {
-    const path = new URL(req.url ?? "/", "http://x").pathname;
-    const [status, text, body] =
-      path === RESPONSES_PATH
-        ? [426, "Upgrade Required", '{"detail":"WebSocket transport is not available"}']
-        : [404, "Not Found", '{"detail":"Not Found"}'];
-    if (path === RESPONSES_PATH) this.counters.websocketAttempts++;
-    socket.end(
-      `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
-        `Connection: close\r\n\r\n${body}`,
+  /** The scenario answering `request`: a directive, then the hook's, the queue, the default. Throws on a bad directive. */
+  pickScenario(request: Record<string, unknown>, hooked?: Scenario): Scenario {
+    return (
+      parseDirective(lastUserText(request.input)) ?? hooked ?? this.queue.shift() ?? this.fallbackFor(request)
     );
+  }
+
+  /** Records a request (HTTP or WebSocket frame) and counts it. */
+  record(record: RecordedRequest): void {
+    this.counters.responses++;
+    this.remember(this.requests, record);
+    this.notify();
+  }
+
+  /** Answers a WebSocket upgrade: the Responses WebSocket, or 426 when `websockets` is off (clients use HTTP). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer = Buffer.alloc(0)): void {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    if (path !== RESPONSES_PATH) return rawReply(socket, 404, { detail: "Not Found" });
+    this.counters.websocketAttempts++;
+    const hooked = this.onUpgrade?.(req);
+    if (hooked === "reset") {
+      socket.destroy();
+      return;
+    }
+    if (hooked) return rawReply(socket, hooked.status, hooked.body ?? "", lower(hooked.headers));
+    if (!this.websockets) return rawReply(socket, 426, { detail: "WebSocket transport is not available" });
+    if (this.requireAuth) {
+      const auth = this.authenticate(req);
+      if ("status" in auth) return rawReply(socket, auth.status, auth.body);
+      this.socketServer.accept(req, socket, head, auth.account);
+      return;
+    }
+    this.socketServer.accept(req, socket, head, undefined);
+  }
+
+  /** The default reply headers of a turn (rate limits, model, catalogue etag). */
+  replyHeaders(account: Account | undefined, model: string): Record<string, string> {
+    return {
+      "x-request-id": requestId(),
+      "openai-model": model,
+      "x-models-etag": this.etag,
+      ...rateLimitHeaders(this.rateLimitsOf(account)),
+    };
   }
 
   private fallbackFor(body: Record<string, unknown>): Scenario {
@@ -664,7 +724,7 @@ export class FakeChatGpt {
     return state;
   }
 
-  private authenticate(req: IncomingMessage): { account: Account } | { status: number; body: unknown } {
+  authenticate(req: IncomingMessage): { account: Account } | { status: number; body: unknown } {
     const header = req.headers.authorization ?? "";
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m) return { status: 401, body: { detail: MESSAGES.unparsableToken } };
@@ -787,24 +847,13 @@ export class FakeChatGpt {
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
-      "x-request-id": requestId(),
-      "openai-model": model,
-      "x-models-etag": this.etag,
-      ...rateLimitHeaders(this.rateLimitsOf(account)),
+      ...this.replyHeaders(account, model),
       ...lower(s.headers),
     });
     this.counters.streamsOpen++;
     res.once("close", () => this.counters.streamsOpen--);
 
-    const include = body.include;
-    const ctx: StreamContext = {
-      model,
-      body,
-      includeEncrypted: Array.isArray(include) && include.includes("reasoning.encrypted_content"),
-      inputTokens: Math.ceil(bytes / 4),
-      completedOutput: this.completedOutput,
-      defaultText: `Echo: ${lastUserText(body.input)}`,
-    };
+    const ctx = this.streamContext(model, body, bytes);
     const delay = s.delayMs ?? 0;
     const write = async (chunk: string) => {
       if (!res.write(chunk) && !state.closed) {
@@ -867,6 +916,30 @@ export class FakeChatGpt {
     sendJson(res, 200, usagePayload(this.rateLimitsOf(account)), { "x-request-id": requestId() });
   }
 
+  /** What the event generator needs to know about a request. */
+  streamContext(model: string, body: Record<string, unknown>, bytes: number): StreamContext {
+    const include = body.include;
+    return {
+      model,
+      body,
+      includeEncrypted: Array.isArray(include) && include.includes("reasoning.encrypted_content"),
+      inputTokens: Math.ceil(bytes / 4),
+      completedOutput: this.completedOutput,
+      defaultText: `Echo: ${lastUserText(body.input)}`,
+    };
+  }
+
+  /** A streamed scenario for `cut`/`stall` without their own. */
+  innerScenario(
+    scenario: { of?: StreamScenario; text?: string },
+    body: Record<string, unknown>,
+  ): StreamScenario {
+    return (
+      scenario.of ??
+      (scenario.text !== undefined ? { kind: "text", text: scenario.text } : this.streamFallback(body))
+    );
+  }
+
   private handleModels(req: IncomingMessage, res: ServerResponse, url: URL): void {
     if (req.method !== "GET") return sendJson(res, 405, { detail: "Method Not Allowed" });
     this.counters.models++;
@@ -909,6 +982,32 @@ export class FakeChatGpt {
     res.end(this.modelsJson);
   }
 }
+
+/** An HTTP answer written straight to an upgrade request's socket. */
+function rawReply(socket: Duplex, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  const extra = Object.entries(headers)
+    .filter(([k]) => k !== "content-length" && k !== "connection")
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join("");
+  const type = "content-type" in headers ? "" : "Content-Type: application/json\r\n";
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}\r\n${type}${extra}Content-Length: ${Buffer.byteLength(text)}\r\n` +
+      `Connection: close\r\n\r\n${text}`,
+  );
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  426: "Upgrade Required",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+};
 
 function requestId(): string {
   return `req_${hexId(32)}`;

@@ -436,7 +436,8 @@ describe("error presets and broken connections", () => {
     await expect(reading).rejects.toThrow();
   });
 
-  it("answers WebSocket upgrades with 426 and unknown paths with 404", async () => {
+  it("answers WebSocket upgrades with 426 when its WebSocket is off, and unknown paths with 404", async () => {
+    fake.backend.websockets = false;
     const status = await new Promise<number>((resolve, reject) => {
       const req = httpRequest(fake.responsesUrl, {
         headers: { connection: "Upgrade", upgrade: "websocket" },
@@ -448,6 +449,7 @@ describe("error presets and broken connections", () => {
       req.on("error", reject);
       req.end();
     });
+    fake.backend.websockets = true;
     expect(status).toBe(426);
     const res = await fetch(`${fake.url}/backend-api/codex/nope`);
     expect(res.status).toBe(404);

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomBytes } from "node:crypto";
 import * as zlib from "node:zlib";
+import { wasmZstdDecoder } from "../../src/upstream/zstd-wasm.ts";
 
 export class BodyError extends Error {
   constructor(
@@ -13,19 +14,25 @@ export class BodyError extends Error {
   }
 }
 
-type Decoder = (buf: Buffer) => Buffer;
-
-// zstd only exists in newer Node releases (Codex compresses with it); look it up at run time.
-const zstd = (zlib as unknown as { zstdDecompressSync?: Decoder }).zstdDecompressSync;
+type Decoder = (buf: Buffer) => Buffer | Promise<Buffer>;
 
 const decoders: Record<string, Decoder | undefined> = {
   gzip: (b) => zlib.gunzipSync(b),
   deflate: (b) => zlib.inflateSync(b),
   br: (b) => zlib.brotliDecompressSync(b),
-  zstd,
+  zstd: (b) => decodeZstd(b),
 };
 
+/** The request body, decoded by its Content-Encoding (gzip, deflate, br, zstd). */
 export async function readBody(req: IncomingMessage, limitBytes = 64 * 1024 * 1024): Promise<Buffer> {
+  return (await readEncodedBody(req, limitBytes)).body;
+}
+
+/** The request body decoded, and its size on the wire (before decoding). */
+export async function readEncodedBody(
+  req: IncomingMessage,
+  limitBytes = 64 * 1024 * 1024,
+): Promise<{ body: Buffer; wireBytes: number; encoding: string | undefined }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -35,17 +42,19 @@ export async function readBody(req: IncomingMessage, limitBytes = 64 * 1024 * 10
     chunks.push(buf);
   }
   let body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  const wireBytes = body.length;
   const encoding = (req.headers["content-encoding"] ?? "identity").toLowerCase().trim();
   if (encoding !== "identity" && encoding !== "") {
     const decode = decoders[encoding];
     if (!decode) throw new BodyError(415, `Unsupported Content-Encoding: ${encoding}`);
     try {
-      body = decode(body);
+      body = await decode(body);
     } catch {
       throw new BodyError(400, `Could not decode the ${encoding} request body`);
     }
+    return { body, wireBytes, encoding };
   }
-  return body;
+  return { body, wireBytes, encoding: undefined };
 }
 
 export function sendJson(
@@ -88,4 +97,17 @@ let idCounter = 0;
 export function hexId(length: number): string {
   const n = (idCounter++).toString(16).padStart(12, "0");
   return ID_PREFIX.slice(0, Math.max(0, length - n.length)) + n;
+}
+
+type ZstdDecoder = (data: Uint8Array) => Uint8Array;
+let zstdDecoder: Promise<ZstdDecoder> | undefined;
+
+/** Decodes zstd (the Codex CLI's request encoding): node:zlib where it has it (Node ≥ 22.15), else zstd in WebAssembly. */
+export async function decodeZstd(data: Uint8Array): Promise<Buffer> {
+  zstdDecoder ??= (async (): Promise<ZstdDecoder> => {
+    const native = (zlib as unknown as { zstdDecompressSync?: ZstdDecoder }).zstdDecompressSync;
+    return typeof native === "function" ? native : wasmZstdDecoder();
+  })();
+  const decode = await zstdDecoder;
+  return Buffer.from(decode(data));
 }

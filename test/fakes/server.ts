@@ -28,6 +28,8 @@ export interface FakeUpstream {
   /** http://127.0.0.1:PORT */
   url: string;
   responsesUrl: string;
+  /** The Responses WebSocket: ws://127.0.0.1:PORT/backend-api/codex/responses */
+  responsesWebSocketUrl: string;
   modelsUrl: string;
   tokenUrl: string;
   authorizeUrl: string;
@@ -73,7 +75,9 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
-  server.on("upgrade", (req: IncomingMessage, socket: Socket) => backend.handleUpgrade(req, socket));
+  server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) =>
+    backend.handleUpgrade(req, socket, head),
+  );
   // Benchmarks open thousands of concurrent streams.
   server.maxConnections = Infinity;
 
@@ -92,6 +96,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
   return {
     url,
     responsesUrl: `${url}${RESPONSES_PATH}`,
+    responsesWebSocketUrl: `${url.replace(/^http/, "ws")}${RESPONSES_PATH}`,
     modelsUrl: `${url}${MODELS_PATH}`,
     tokenUrl: `${url}/oauth/token`,
     authorizeUrl: `${url}/oauth/authorize`,

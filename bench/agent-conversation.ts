@@ -1,0 +1,335 @@
+// The agent-conversation cell of `npm run bench`: a 30-turn conversation in which every turn is a tool call whose
+// result (about 6.5 KB of this repository's source) goes back into the history, so the history grows to ~200 KB.
+// The fake backend runs in this process behind a simulated link (40 ms round trip, 10 Mbit/s uplink, see
+// test/fakes/simulated-link.ts), so upload time is real. Three sides, one after the other:
+//   relay over HTTP       a chat-completions client → the relay (UPSTREAM_TRANSPORT=http, zstd bodies) → the fake
+//   relay over WebSocket  the same client → the relay (UPSTREAM_TRANSPORT=websocket) → the fake
+//   direct WebSocket      this process talks to the fake's WebSocket the way the official CLI does (new items only)
+// Per turn: the bytes that crossed the uplink for that turn (what the fake read off its socket for the request:
+// the compressed HTTP body, or the WebSocket frame with permessage-deflate) and the time to first byte (until the
+// answer's tool call starts: the relay's first tool_calls chunk, the direct side's function_call item).
+
+import http from "node:http";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import WebSocket from "ws";
+import { parseChatRequest } from "../src/openai/chat-request-schema.ts";
+import { deriveConversationKey, toResponsesRequest } from "../src/openai/to-responses-request.ts";
+import { defaultModels } from "../test/fakes/models.ts";
+import { startFakeUpstream, type FakeUpstream } from "../test/fakes/server.ts";
+
+export interface TurnSample {
+  /** Bytes over the uplink for this turn's request. */
+  wireBytes: number;
+  /** The request's JSON size before any compression. */
+  jsonBytes: number;
+  ttfbMs: number;
+}
+
+export interface AgentSide {
+  name: string;
+  /** Per turn, the median over the repetitions. */
+  turns: TurnSample[];
+}
+
+export interface AgentBenchOptions {
+  turns: number;
+  repetitions: number;
+  rttMs: number;
+  uplinkBitsPerSecond: number;
+  /** Starts a relay (as `npm start` runs it) with these extra variables; returns its URL and a stop. */
+  startRelay(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }>;
+  root: string;
+  log(msg: string): void;
+}
+
+const MODEL = "gpt-5.4";
+const TOOL_RESULT_CHARS = 6500;
+
+type Message = Record<string, unknown>;
+
+const TOOLS = [
+  {
+    type: "function",
+    function: {
+      name: "read_file",
+      description: "Reads a file of the repository and returns its text.",
+      parameters: { type: "object", properties: { path: { type: "string" } }, required: ["path"] },
+    },
+  },
+  {
+    type: "function",
+    function: {
+      name: "run_tests",
+      description: "Runs the test suite and returns its output.",
+      parameters: { type: "object", properties: { filter: { type: "string" } } },
+    },
+  },
+];
+
+/** Tool results: consecutive slices of the repository's own sources (realistic, compressible like code is). */
+function sourceText(root: string, chars: number): string {
+  let text = "";
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir, { withFileTypes: true })) {
+      if (text.length >= chars) return;
+      const path = join(dir, name.name);
+      if (name.isDirectory()) walk(path);
+      else if (name.name.endsWith(".ts")) text += readFileSync(path, "utf8");
+    }
+  };
+  walk(join(root, "src"));
+  return text.slice(0, chars);
+}
+
+export async function runAgentBench(o: AgentBenchOptions): Promise<AgentSide[]> {
+  const fake = await startFakeUpstream({
+    accessTokenTtlSeconds: 24 * 3600,
+    maxRecordedRequests: 8,
+    link: { rttMs: o.rttMs, uplinkBitsPerSecond: o.uplinkBitsPerSecond },
+  });
+  fake.setDefaultScenario(() => ({
+    kind: "tool_calls",
+    text: "Reading the next file.",
+    calls: [{ name: "read_file", arguments: { path: "src/next-file.ts" } }],
+  }));
+  const codexHome = mkdtempSync(join(tmpdir(), "codex-relay-agent-"));
+  const auth = fake.issuer.login({ ttlSeconds: 24 * 3600 });
+  writeFileSync(join(codexHome, "auth.json"), JSON.stringify(auth), { mode: 0o600 });
+  const sources = sourceText(o.root, TOOL_RESULT_CHARS * o.turns);
+  const results = (turn: number) => sources.slice(turn * TOOL_RESULT_CHARS, (turn + 1) * TOOL_RESULT_CHARS);
+  const sides: AgentSide[] = [];
+  try {
+    for (const [name, transport] of [
+      ["relay over HTTP", "http"],
+      ["relay over WebSocket", "websocket"],
+    ] as const) {
+      o.log(`agent conversation: ${name}…`);
+      const relay = await o.startRelay({
+        CODEX_HOME: codexHome,
+        ...fake.env(),
+        UPSTREAM_TRANSPORT: transport,
+      });
+      try {
+        const reps: TurnSample[][] = [];
+        for (let r = 0; r < o.repetitions; r++)
+          reps.push(await relayConversation(relay.url, fake, o, results, r));
+        sides.push({ name, turns: medianTurns(reps) });
+      } finally {
+        await relay.stop();
+      }
+    }
+    o.log("agent conversation: direct WebSocket…");
+    const reps: TurnSample[][] = [];
+    for (let r = 0; r < o.repetitions; r++) {
+      reps.push(
+        await directConversation(fake, auth.tokens.access_token, auth.tokens.account_id, o, results, r),
+      );
+    }
+    sides.push({ name: "direct WebSocket", turns: medianTurns(reps) });
+  } finally {
+    await fake.close();
+    rmSync(codexHome, { recursive: true, force: true });
+  }
+  return sides;
+}
+
+function medianTurns(reps: TurnSample[][]): TurnSample[] {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return reps[0]!.map((_, i) => ({
+    wireBytes: median(reps.map((r) => r[i]!.wireBytes)),
+    jsonBytes: median(reps.map((r) => r[i]!.jsonBytes)),
+    ttfbMs: median(reps.map((r) => r[i]!.ttfbMs)),
+  }));
+}
+
+function firstMessages(rep: number): Message[] {
+  return [
+    {
+      role: "system",
+      content: "You are a coding agent. Use the tools to read the code before you change it.",
+    },
+    {
+      role: "user",
+      content: `Review the project and list what to improve (conversation ${rep}, ${Date.now()}).`,
+    },
+  ];
+}
+
+/** The turns of one conversation through the relay's chat completions, streamed. */
+async function relayConversation(
+  url: string,
+  fake: FakeUpstream,
+  o: AgentBenchOptions,
+  results: (turn: number) => string,
+  rep: number,
+): Promise<TurnSample[]> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const messages = firstMessages(rep);
+  const out: TurnSample[] = [];
+  try {
+    for (let turn = 0; turn < o.turns; turn++) {
+      const { ttfbMs, call } = await chatTurn(url, agent, messages);
+      const sent = fake.requests.at(-1)!;
+      out.push({ wireBytes: sent.wireBytes ?? sent.bytes, jsonBytes: sent.bytes, ttfbMs });
+      messages.push({
+        role: "assistant",
+        content: "Reading the next file.",
+        tool_calls: [
+          { id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } },
+        ],
+      });
+      messages.push({ role: "tool", tool_call_id: call.id, content: results(turn) });
+    }
+  } finally {
+    agent.destroy();
+  }
+  return out;
+}
+
+interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+function chatTurn(
+  url: string,
+  agent: http.Agent,
+  messages: Message[],
+): Promise<{ ttfbMs: number; call: ToolCall }> {
+  const body = JSON.stringify({ model: MODEL, stream: true, messages, tools: TOOLS });
+  const u = new URL(`${url}/v1/chat/completions`);
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    let ttfbMs = -1;
+    let text = "";
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          if (ttfbMs < 0 && chunk.includes('"tool_calls"')) ttfbMs = performance.now() - start;
+          text += chunk;
+        });
+        res.on("end", () => {
+          if (res.statusCode !== 200)
+            return reject(new Error(`relay answered ${res.statusCode}: ${text.slice(0, 300)}`));
+          const call: ToolCall = { id: "", name: "", arguments: "" };
+          for (const line of text.split("\n")) {
+            if (!line.startsWith("data: {")) continue;
+            const chunk = JSON.parse(line.slice(6)) as {
+              choices?: {
+                delta?: { tool_calls?: { id?: string; function?: { name?: string; arguments?: string } }[] };
+              }[];
+            };
+            for (const tc of chunk.choices?.[0]?.delta?.tool_calls ?? []) {
+              if (tc.id) call.id = tc.id;
+              if (tc.function?.name) call.name = tc.function.name;
+              if (tc.function?.arguments) call.arguments += tc.function.arguments;
+            }
+          }
+          if (!call.id) return reject(new Error(`no tool call in the relay's answer: ${text.slice(0, 300)}`));
+          resolve({ ttfbMs, call });
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** The same conversation sent the way the official CLI does: one WebSocket, new items with previous_response_id. */
+async function directConversation(
+  fake: FakeUpstream,
+  accessToken: string,
+  accountId: string,
+  o: AgentBenchOptions,
+  results: (turn: number) => string,
+  rep: number,
+): Promise<TurnSample[]> {
+  const req = parseChatRequest({ model: MODEL, stream: true, messages: firstMessages(rep), tools: TOOLS });
+  const entry = defaultModels().find((m) => m.slug === MODEL);
+  const body = toResponsesRequest(req, {
+    model: MODEL,
+    defaults: { effort: "medium", summary: "auto" },
+    instructions: String(entry?.base_instructions ?? ""),
+    instructionsMode: "developer",
+    promptCacheKey: deriveConversationKey(req),
+  });
+  const { input, ...settings } = body;
+  const ws = new WebSocket(fake.responsesWebSocketUrl, {
+    headers: {
+      authorization: `Bearer ${accessToken}`,
+      "chatgpt-account-id": accountId,
+      "openai-beta": "responses_websockets=2026-02-06",
+      originator: "codex_cli_rs",
+    },
+    perMessageDeflate: true,
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  const out: TurnSample[] = [];
+  try {
+    let frame = JSON.stringify({ type: "response.create", ...settings, input });
+    for (let turn = 0; turn < o.turns; turn++) {
+      const { ttfbMs, callId, responseId } = await wsTurn(ws, frame);
+      const sent = fake.requests.at(-1)!;
+      out.push({ wireBytes: sent.wireBytes ?? sent.bytes, jsonBytes: sent.bytes, ttfbMs });
+      frame = JSON.stringify({
+        type: "response.create",
+        ...settings,
+        input: [{ type: "function_call_output", call_id: callId, output: results(turn) }],
+        previous_response_id: responseId,
+      });
+    }
+  } finally {
+    ws.close();
+  }
+  return out;
+}
+
+function wsTurn(
+  ws: WebSocket,
+  frame: string,
+): Promise<{ ttfbMs: number; callId: string; responseId: string }> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    let ttfbMs = -1;
+    let callId = "";
+    let responseId = "";
+    const onMessage = (data: WebSocket.RawData) => {
+      const e = JSON.parse(data.toString()) as {
+        type: string;
+        item?: { type?: string; call_id?: string };
+        response?: { id?: string };
+      };
+      if (e.type === "response.created") responseId = e.response?.id ?? "";
+      if (e.type === "response.output_item.added" && e.item?.type === "function_call") {
+        if (ttfbMs < 0) ttfbMs = performance.now() - start;
+        callId = e.item.call_id ?? "";
+      }
+      if (e.type === "error") {
+        ws.off("message", onMessage);
+        reject(new Error(`the fake answered ${data.toString().slice(0, 300)}`));
+      }
+      if (e.type === "response.completed") {
+        ws.off("message", onMessage);
+        resolve({ ttfbMs, callId, responseId });
+      }
+    };
+    ws.on("message", onMessage);
+    ws.send(frame);
+  });
+}

@@ -1,0 +1,184 @@
+// The WebSocket transport: each conversation's turns go over one pooled connection to the backend, as
+// `response.create` frames; a turn that continues the previous one on that connection sends only its new items with
+// `previous_response_id` (incremental-input.ts). A refused handshake or a wrapped error frame comes back as a
+// refusal, like an HTTP status, so the client maps and retries both the same way.
+
+import type { ResponsesInputItem, UpstreamEvent } from "../responses/types.ts";
+import { incrementalItems, serialiseInput, turnSettings, type ConnectionTurn } from "./incremental-input.ts";
+import { parseEvent } from "./sse-event-stream.ts";
+import { brokenMidStream, clientGone, IdleTimeout, idleTimeoutError } from "./stream-errors.ts";
+import type { TransportAttempt, TransportOutcome, UpstreamTransport } from "./transport.ts";
+import { SocketClosed, type OpenBackendSocket, type OpenResult } from "./backend-socket.ts";
+import {
+  CONNECTION_LIMIT_CODE,
+  fullCreateFrame,
+  incrementalCreateFrame,
+  RESPONSES_WEBSOCKET_BETA,
+  wrappedError,
+} from "./websocket-frames.ts";
+import type { PooledConnection, WebSocketPool } from "./websocket-pool.ts";
+
+/** Every connection is busy: the turn goes over HTTP instead (not a failure of the backend). */
+export class WebSocketUnavailable extends Error {
+  constructor() {
+    super("no WebSocket connection is free for this conversation");
+  }
+}
+
+export interface WebSocketTransportDeps {
+  /** The backend's Responses URL with ws(s)://. */
+  url: string;
+  pool: WebSocketPool;
+  /** Opens a socket: the runtime's (websocket-connection.ts on Node). */
+  open: OpenBackendSocket;
+  /** Called per turn with how the input went out (metrics, logs, tests). */
+  onTurn?: (sent: { incremental: boolean; items: number; bytes: number }) => void;
+}
+
+const TERMINAL = new Set(["response.completed", "response.failed", "response.incomplete"]);
+
+export function createWebSocketTransport(deps: WebSocketTransportDeps): UpstreamTransport {
+  const { pool } = deps;
+  const open = deps.open;
+
+  async function send(attempt: TransportAttempt): Promise<TransportOutcome> {
+    const key = `${attempt.headers["chatgpt-account-id"] ?? ""}\n${attempt.sessionId}`;
+    const settings = turnSettings(attempt.body);
+    // A reused connection the backend closed while idle, or one at its lifetime limit, gets one fresh retry.
+    for (let fresh = false; ; fresh = true) {
+      const lease = pool.acquire(key);
+      if (lease.kind === "full") throw new WebSocketUnavailable();
+      let connection: PooledConnection;
+      if (lease.kind === "reuse") connection = lease.connection;
+      else {
+        const opened: OpenResult = await open(
+          deps.url,
+          { ...attempt.headers, "openai-beta": RESPONSES_WEBSOCKET_BETA },
+          attempt.controller.signal,
+        );
+        if (!opened.ok) return opened;
+        connection = pool.add(key, opened.socket, opened.headers);
+      }
+      const previous = connection.lastTurn;
+      connection.lastTurn = null; // until this turn completes
+      const delta = previous ? incrementalItems(previous, attempt.body, settings) : null;
+      const frame =
+        delta && previous
+          ? incrementalCreateFrame(attempt.body, delta, previous.responseId)
+          : fullCreateFrame(attempt.payload);
+      let first: string;
+      try {
+        await connection.socket.send(frame);
+        first = await connection.socket.next(attempt.controller.signal);
+      } catch (err) {
+        pool.discard(connection);
+        if (err instanceof SocketClosed && lease.kind === "reuse" && !fresh) continue;
+        throw err;
+      }
+      const firstEvent = parseEvent(first);
+      const wrapped = firstEvent ? wrappedError(firstEvent) : null;
+      if (wrapped && wrapped.code === CONNECTION_LIMIT_CODE && !fresh) {
+        pool.discard(connection);
+        continue;
+      }
+      if (wrapped && wrapped.status !== null && wrapped.status >= 400) {
+        pool.discard(connection);
+        return { ok: false, status: wrapped.status, text: first, headers: wrapped.headers };
+      }
+      deps.onTurn?.({
+        incremental: delta !== null,
+        items: delta ? delta.length : attempt.body.input.length,
+        bytes: Buffer.byteLength(frame),
+      });
+      const turn = { settings, input: attempt.body.input };
+      return {
+        ok: true,
+        headers: connection.headers,
+        events: readFrames(pool, connection, firstEvent, turn, attempt),
+      };
+    }
+  }
+
+  return { send };
+}
+
+/**
+ * The turn's events, from the first frame on. The turn's output is kept for the next incremental turn; a turn that
+ * ends cleanly hands the connection back, one abandoned or broken closes it. One lazily re-armed timer per turn
+ * watches for silence, as on HTTP.
+ */
+async function* readFrames(
+  pool: WebSocketPool,
+  connection: PooledConnection,
+  firstEvent: UpstreamEvent | null,
+  turn: { settings: string; input: ResponsesInputItem[] },
+  attempt: TransportAttempt,
+): AsyncGenerator<UpstreamEvent> {
+  const { controller, idleMs, clientSignal } = attempt;
+  const output: ResponsesInputItem[] = [];
+  let responseId = "";
+  let lastActivity = Date.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (ms: number) => {
+    timer = setTimeout(() => {
+      const idle = Date.now() - lastActivity;
+      if (idle >= idleMs) controller.abort(new IdleTimeout());
+      else arm(idleMs - idle);
+    }, ms);
+  };
+  arm(idleMs);
+  let settled = false;
+  try {
+    let event = firstEvent;
+    for (;;) {
+      if (event) {
+        const type = event.type;
+        if (type === "response.created") responseId = idOf(event.response) ?? responseId;
+        else if (type === "response.output_item.done") {
+          const item = event.item;
+          if (item !== null && typeof item === "object") output.push(item as ResponsesInputItem);
+        }
+        if (TERMINAL.has(type)) {
+          // Before the event goes out: the consumer may stop reading (and the next turn start) right after it.
+          if (type === "response.completed") {
+            const id = idOf(event.response) ?? responseId;
+            const done: ConnectionTurn = { ...turn, output, responseId: id };
+            connection.lastTurn = done;
+            // The next turn compares its input with this one: serialise it now, while the client reads.
+            setTimeout(() => serialiseInput(done), 0);
+          }
+          settled = true;
+          pool.release(connection);
+          yield event;
+          return;
+        }
+        if (type === "error") {
+          settled = true;
+          pool.discard(connection);
+          yield event;
+          return;
+        }
+        yield event;
+      }
+      let text: string;
+      try {
+        text = await connection.socket.next(controller.signal);
+      } catch (err) {
+        if (controller.signal.reason instanceof IdleTimeout) throw idleTimeoutError(idleMs);
+        if (clientSignal?.aborted) throw clientGone();
+        throw brokenMidStream(err);
+      }
+      lastActivity = Date.now();
+      event = parseEvent(text);
+    }
+  } finally {
+    clearTimeout(timer);
+    if (!settled) pool.discard(connection); // the backend is still answering on it: that turn is abandoned
+  }
+}
+
+function idOf(response: unknown): string | undefined {
+  if (response === null || typeof response !== "object") return undefined;
+  const id = (response as { id?: unknown }).id;
+  return typeof id === "string" && id !== "" ? id : undefined;
+}
