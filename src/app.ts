@@ -125,7 +125,7 @@ export function createApp(relay: Relay, options: AppOptions = {}): Hono {
         throw new RelayError(
           401,
           presented === null
-            ? "Missing API key: send 'Authorization: Bearer <key>' (the relay's OPENAI_API_KEY)."
+            ? "Missing API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>' (the relay's OPENAI_API_KEY)."
             : "Invalid API key.",
           {
             code: "invalid_api_key",

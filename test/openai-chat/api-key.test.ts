@@ -42,4 +42,11 @@ describe("client API key", () => {
     expect(res.status).toBe(401);
     expect(t.fake.counters.responses).toBe(0);
   });
+
+  it("says both ways of sending the key when it is missing", async () => {
+    const res = await fetch(`${t.url}/v1/models`);
+    const { error } = (await res.json()) as { error: { message: string } };
+    expect(error.message).toContain("Authorization: Bearer");
+    expect(error.message).toContain("x-api-key");
+  });
 });
