@@ -177,16 +177,6 @@ export function errorMessage(dialect: Dialect, body: unknown): string {
       throw new Error(`not an Ollama error body: ${JSON.stringify(body)}`);
     return e;
   }
-  if (dialect === "anthropic") {
-    const a = e as { message?: unknown; type?: unknown } | undefined;
-    if (
-      (body as { type?: unknown }).type !== "error" ||
-      typeof a?.type !== "string" ||
-      typeof a.message !== "string"
-    )
-      throw new Error(`not an Anthropic error body: ${JSON.stringify(body)}`);
-    return a.message;
-  }
   const o = e as { message?: unknown; type?: unknown; code?: unknown; param?: unknown } | undefined;
   if (
     !o ||
