@@ -4,9 +4,11 @@
 
 import type { Config } from "./config.ts";
 import type { Logger } from "./core/logger.ts";
-import type { TokenStore, AuthDocument } from "./auth/types.ts";
-import { createTokenManager, type TokenManager } from "./auth/token-manager.ts";
+import { DEFAULT_ACCOUNT_KEY, type TokenStore, type AuthDocument } from "./auth/types.ts";
+import type { TokenManager } from "./auth/token-manager.ts";
+import { createAccountPool, type AccountPool, type AccountSource } from "./auth/account-pool.ts";
 import { createCodexClient, type CodexClient } from "./upstream/codex-client.ts";
+import { createPooledClient } from "./upstream/pooled-client.ts";
 import { RateLimitTracker } from "./upstream/rate-limits.ts";
 import { createModelCatalog, type ModelCatalog } from "./models/catalog.ts";
 import { UpstreamHealth, observeFetch } from "./observe/upstream-health.ts";
@@ -18,6 +20,9 @@ import { createMemoryResponseStore, type ResponseStore } from "./responses/respo
 export interface Relay {
   config: Config;
   logger: Logger;
+  /** The sign-ins (one per account; the default set-up has one). */
+  accounts: AccountPool;
+  /** The TokenManager face of the accounts: credentials of the best account, /debug/refresh, shutdown. */
   tokens: TokenManager;
   upstream: CodexClient;
   catalog: ModelCatalog;
@@ -37,10 +42,12 @@ export interface Relay {
 }
 
 export interface RelayOptions {
-  /** Where the tokens live; the relay's TokenManager keeps them fresh. */
-  store: TokenStore;
+  /** The single sign-in's store (DEFAULT_ACCOUNT_KEY); ignored when `accounts` is given. */
+  store?: TokenStore;
   /** A TokenManager that lives elsewhere instead (Workers: the account's Durable Object refreshes). */
   tokens?: TokenManager;
+  /** Several sign-ins, each with its own store from the runtime's TokenStoreFactory. */
+  accounts?: AccountSource[];
   logger: Logger;
   fetch?: typeof fetch;
   /** Reads $CODEX_HOME/auth.json when the store is not the file itself (Node only). */
@@ -49,6 +56,8 @@ export interface RelayOptions {
   retryBaseMs?: number;
   /** Prometheus metrics (Node); none by default. */
   metrics?: RelayMetrics;
+  /** Clock of the account pool (parking, resets), ms since the epoch (tests). */
+  now?: () => number;
   /** Default: an in-process cache. */
   responseStore?: ResponseStore;
   /**
@@ -73,39 +82,54 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
   secrets.addPermanent(config.chatgptAccessToken);
   // Every log line of the core goes through the scrubber: a backend or issuer message quoted in a log is clean.
   const logger = scrubbingLogger(options.logger, secrets);
-  const tokens =
-    options.tokens ??
-    createTokenManager({
-      config: options.storeIsSeeded ? { ...config, codexAuthJson: null } : config,
-      store: options.store,
-      fetch: countRefreshes(baseFetch, metrics),
-      logger,
-      seedLoader: options.seedLoader,
-      secrets,
-      forcedRefreshIntervalMs: config.debugRefreshIntervalMs,
-    });
+  const sources: AccountSource[] = options.accounts?.length
+    ? options.accounts
+    : [
+        {
+          key: DEFAULT_ACCOUNT_KEY,
+          store: options.store,
+          tokens: options.tokens,
+          seedLoader: options.seedLoader,
+          installationId: options.installationId,
+        },
+      ];
   const rateLimits = new RateLimitTracker();
   const upstreamHealth = new UpstreamHealth(Date.now, (e) => metrics.upstreamError(e));
-  const upstream = createCodexClient({
-    config,
-    credentials: tokens,
-    rateLimits,
+  const accounts = createAccountPool({
+    // A shared store seeded from OPENAI_CODEX_AUTH is the only source from then on (seed-store.ts).
+    config: options.storeIsSeeded ? { ...config, codexAuthJson: null } : config,
+    sources,
+    fetch: countRefreshes(baseFetch, metrics),
     logger,
-    fetch: observeFetch(baseFetch, upstreamHealth),
-    scrubber: secrets,
-    installationId: options.installationId ?? crypto.randomUUID(),
-    retryBaseMs: options.retryBaseMs,
+    sharedRateLimits: rateLimits,
+    now: options.now,
+    secrets,
+    forcedRefreshIntervalMs: config.debugRefreshIntervalMs,
   });
+  const observed = observeFetch(baseFetch, upstreamHealth);
+  const clientOf = (account: AccountPool["accounts"][number]) =>
+    createCodexClient({
+      config,
+      credentials: account.tokens,
+      rateLimits: account.rateLimits,
+      logger,
+      fetch: observed,
+      scrubber: secrets,
+      installationId: account.installationId,
+      retryBaseMs: options.retryBaseMs,
+    });
+  const upstream = createPooledClient({ pool: accounts, clientOf, logger });
   const catalog = createModelCatalog({
     modelsUrl: config.modelsUrl,
-    credentials: tokens,
+    credentials: accounts.tokens,
     logger,
     fetch: options.fetch,
   });
   return {
     config,
     logger,
-    tokens,
+    accounts,
+    tokens: accounts.tokens,
     upstream,
     catalog,
     rateLimits,

@@ -718,7 +718,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   async function loadStatus(): Promise<TokenStatus> {
     if (!staticToken) {
       try {
-        await resolve();
+        // A new sign-in in the store clears the failure of the old one (/health is right before any request).
+        const chosen = await resolve();
+        if (chosen) forgetFailureIfChanged(chosen.doc);
       } catch (err) {
         log.warn({ err: errorText(err) }, "could not read the token store");
       }
