@@ -42,7 +42,8 @@ export async function main(options: { port?: number; host?: string } = {}): Prom
       `OPENAI_API_KEY is not set: anyone who can reach ${url} can use this relay and your ChatGPT plan.`,
     );
   }
-  if (status.source === "none") {
+  // An unusable auth.json was reported already (once, naming the file and the fix).
+  if (status.source === "none" && !status.lastError && !status.storeError) {
     logger.warn(
       {},
       "No ChatGPT sign-in found: run `codex-relay login` (or set CHATGPT_ACCESS_TOKEN / OPENAI_CODEX_AUTH).",
