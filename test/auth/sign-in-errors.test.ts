@@ -114,6 +114,8 @@ describe("refresh_token_reused", () => {
     expect(message).toContain("Another program refreshed this ChatGPT sign-in (refresh_token_reused)");
     expect(message).toContain("the Codex CLI");
     expect(message).toContain("OPENAI_CODEX_AUTH");
-    expect(message).toContain("Sign in again with `codex-relay login`: it gives the relay a sign-in of its own");
+    expect(message).toContain(
+      "Sign in again with `codex-relay login`: it gives the relay a sign-in of its own",
+    );
   });
 });
