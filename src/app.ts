@@ -14,7 +14,14 @@ import { chatCompletions } from "./routes/openai-chat.ts";
 import { completions } from "./routes/openai-completions.ts";
 import { responses, responsesWebSocket } from "./routes/openai-responses.ts";
 import { getModel, listModels } from "./routes/models.ts";
-import { health, metricsText, serviceInfo, serviceRoutes, statusDetails } from "./routes/service.ts";
+import {
+  accountView,
+  health,
+  metricsText,
+  serviceInfo,
+  serviceRoutes,
+  statusDetails,
+} from "./routes/service.ts";
 import { observeRequests } from "./observe/request-hook.ts";
 import { STATUS_PAGE_HTML, statusPageCsp } from "./observe/status-page.ts";
 import { registerOllamaRoutes } from "./routes/ollama.ts";
@@ -265,10 +272,18 @@ export function createApp(relay: Relay, options: AppOptions = {}): Hono {
   app.get("/v1/models/:id{.+}", async (c) => c.json(await getModel(relay, c.req.param("id"))));
   registerOllamaRoutes(app, relay);
 
-  app.on(["GET", "POST"], "/debug/auth", async (c) =>
-    c.json({ tokens: await relay.tokens.loadStatus(), rate_limits: relay.rateLimits.latest }),
-  );
-  app.post("/debug/refresh", async (c) => c.json({ tokens: await relay.tokens.forceRefresh() }));
+  app.on(["GET", "POST"], "/debug/auth", async (c) => {
+    const accounts = await relay.accounts.loadStates();
+    return c.json({
+      tokens: relay.tokens.status(),
+      accounts: accounts.map(accountView),
+      rate_limits: relay.rateLimits.latest,
+    });
+  });
+  app.post("/debug/refresh", async (c) => {
+    const tokens = await relay.tokens.forceRefresh();
+    return c.json({ tokens, accounts: relay.accounts.states().map(accountView) });
+  });
 
   app.notFound((c) => {
     const path = c.req.path;

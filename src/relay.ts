@@ -4,9 +4,11 @@
 
 import type { Config } from "./config.ts";
 import type { Logger } from "./core/logger.ts";
-import type { TokenStore, AuthDocument } from "./auth/types.ts";
-import { createTokenManager, type TokenManager } from "./auth/token-manager.ts";
+import { DEFAULT_ACCOUNT_KEY, type TokenStore, type AuthDocument } from "./auth/types.ts";
+import type { TokenManager } from "./auth/token-manager.ts";
+import { createAccountPool, type AccountPool, type AccountSource } from "./auth/account-pool.ts";
 import { createCodexClient, type CodexClient } from "./upstream/codex-client.ts";
+import { createPooledClient } from "./upstream/pooled-client.ts";
 import { RateLimitTracker } from "./upstream/rate-limits.ts";
 import { createModelCatalog, type ModelCatalog } from "./models/catalog.ts";
 import { UpstreamHealth, observeFetch } from "./observe/upstream-health.ts";
@@ -25,6 +27,9 @@ const BACKEND_WS_LIFETIME_MS = 60 * 60_000;
 export interface Relay {
   config: Config;
   logger: Logger;
+  /** The sign-ins (one per account; the default set-up has one). */
+  accounts: AccountPool;
+  /** The TokenManager face of the accounts: credentials of the best account, /debug/refresh, shutdown. */
   tokens: TokenManager;
   upstream: CodexClient;
   catalog: ModelCatalog;
@@ -40,16 +45,18 @@ export interface Relay {
   storeState?: () => StoreState;
   /** previous_response_id / item_reference lookups (in memory, or Redis shared by every instance). */
   responseStore: ResponseStore;
-  /** The WebSocket connections to the backend (null: this runtime or UPSTREAM_TRANSPORT=http has none). */
-  websockets: WebSocketPool | null;
+  /** Every account's WebSocket connections to the backend (null: this runtime or UPSTREAM_TRANSPORT=http has none). */
+  websockets: { closeAll(): void } | null;
   startedAt: number;
 }
 
 export interface RelayOptions {
-  /** Where the tokens live; the relay's TokenManager keeps them fresh. */
-  store: TokenStore;
+  /** The single sign-in's store (DEFAULT_ACCOUNT_KEY); ignored when `accounts` is given. */
+  store?: TokenStore;
   /** A TokenManager that lives elsewhere instead (Workers: the account's Durable Object refreshes). */
   tokens?: TokenManager;
+  /** Several sign-ins, each with its own store from the runtime's TokenStoreFactory. */
+  accounts?: AccountSource[];
   logger: Logger;
   fetch?: typeof fetch;
   /** Reads $CODEX_HOME/auth.json when the store is not the file itself (Node only). */
@@ -58,6 +65,8 @@ export interface RelayOptions {
   retryBaseMs?: number;
   /** Prometheus metrics (Node); none by default. */
   metrics?: RelayMetrics;
+  /** Clock of the account pool (parking, resets), ms since the epoch (tests). */
+  now?: () => number;
   /** Default: an in-process cache. */
   responseStore?: ResponseStore;
   /**
@@ -86,57 +95,75 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
   secrets.addPermanent(config.chatgptAccessToken);
   // Every log line of the core goes through the scrubber: a backend or issuer message quoted in a log is clean.
   const logger = scrubbingLogger(options.logger, secrets);
-  const tokens =
-    options.tokens ??
-    createTokenManager({
-      config: options.storeIsSeeded ? { ...config, codexAuthJson: null } : config,
-      store: options.store,
-      fetch: countRefreshes(baseFetch, metrics),
-      logger,
-      seedLoader: options.seedLoader,
-      secrets,
-      forcedRefreshIntervalMs: config.debugRefreshIntervalMs,
-    });
+  const sources: AccountSource[] = options.accounts?.length
+    ? options.accounts
+    : [
+        {
+          key: DEFAULT_ACCOUNT_KEY,
+          store: options.store,
+          tokens: options.tokens,
+          seedLoader: options.seedLoader,
+          installationId: options.installationId,
+        },
+      ];
   const rateLimits = new RateLimitTracker();
   const upstreamHealth = new UpstreamHealth(Date.now, (e) => metrics.upstreamError(e));
+  const accounts = createAccountPool({
+    // A shared store seeded from OPENAI_CODEX_AUTH is the only source from then on (seed-store.ts).
+    config: options.storeIsSeeded ? { ...config, codexAuthJson: null } : config,
+    sources,
+    fetch: countRefreshes(baseFetch, metrics),
+    logger,
+    sharedRateLimits: rateLimits,
+    now: options.now,
+    secrets,
+    forcedRefreshIntervalMs: config.debugRefreshIntervalMs,
+  });
   const catalog = createModelCatalog({
     modelsUrl: config.modelsUrl,
-    credentials: tokens,
+    credentials: accounts.tokens,
     logger,
     fetch: options.fetch,
   });
-  const websockets =
-    options.openWebSocket && config.upstreamTransport !== "http"
-      ? new WebSocketPool({
-          maxConnections: config.upstreamWsMaxConnections,
-          idleMs: config.upstreamWsIdleMs,
-          lifetimeMs: BACKEND_WS_LIFETIME_MS,
-        })
-      : null;
-  const upstream = createCodexClient({
-    config,
-    credentials: tokens,
-    rateLimits,
-    logger,
-    fetch: observeFetch(baseFetch, upstreamHealth),
-    scrubber: secrets,
-    websocket:
-      websockets && options.openWebSocket
+  const observed = observeFetch(baseFetch, upstreamHealth);
+  const openWebSocket = config.upstreamTransport !== "http" ? options.openWebSocket : undefined;
+  // One WebSocket pool per account: a connection carries the credentials it was opened with.
+  const websocketPools: WebSocketPool[] = [];
+  const newWebSocketPool = () => {
+    const pool = new WebSocketPool({
+      maxConnections: config.upstreamWsMaxConnections,
+      idleMs: config.upstreamWsIdleMs,
+      lifetimeMs: BACKEND_WS_LIFETIME_MS,
+    });
+    websocketPools.push(pool);
+    return pool;
+  };
+  const clientOf = (account: AccountPool["accounts"][number]) =>
+    createCodexClient({
+      config,
+      credentials: account.tokens,
+      rateLimits: account.rateLimits,
+      logger,
+      fetch: observed,
+      scrubber: secrets,
+      websocket: openWebSocket
         ? createWebSocketTransport({
             url: config.responsesWebSocketUrl,
-            pool: websockets,
-            open: options.openWebSocket,
+            pool: newWebSocketPool(),
+            open: openWebSocket,
           })
         : undefined,
-    compressor: config.upstreamRequestCompression === "zstd" ? options.compressor : undefined,
-    prefersWebSockets: async (model) => (await catalog.get(model))?.preferWebsockets ?? false,
-    installationId: options.installationId ?? crypto.randomUUID(),
-    retryBaseMs: options.retryBaseMs,
-  });
+      compressor: config.upstreamRequestCompression === "zstd" ? options.compressor : undefined,
+      prefersWebSockets: async (model) => (await catalog.get(model))?.preferWebsockets ?? false,
+      installationId: account.installationId,
+      retryBaseMs: options.retryBaseMs,
+    });
+  const upstream = createPooledClient({ pool: accounts, clientOf, logger });
   return {
     config,
     logger,
-    tokens,
+    accounts,
+    tokens: accounts.tokens,
     upstream,
     catalog,
     rateLimits,
@@ -146,7 +173,7 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
     metrics,
     responseStore: options.responseStore ?? createMemoryResponseStore(),
     storeState: options.storeState,
-    websockets,
+    websockets: openWebSocket ? { closeAll: () => websocketPools.forEach((p) => p.closeAll()) } : null,
     startedAt: Date.now(),
   };
 }

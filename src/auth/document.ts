@@ -26,6 +26,25 @@ export function toAuthDocument(value: unknown): AuthDocument | null {
 }
 
 /**
+ * An auth.json file the relay cannot use: damaged (not JSON), or holding only an API key (what
+ * `codex login --with-api-key` writes). The message names the file and the fix, never its content.
+ */
+export class AuthFileProblem extends Error {
+  constructor(
+    readonly kind: "damaged" | "api_key_only",
+    readonly where: string,
+  ) {
+    super(
+      kind === "damaged"
+        ? `${where} is not valid JSON (the file is damaged). Sign in again with \`codex-relay login\`, or restore the file.`
+        : `${where} holds only an OpenAI API key (what \`codex login --with-api-key\` writes), and the relay needs ` +
+            "a ChatGPT sign-in: run `codex-relay login`.",
+    );
+    this.name = "AuthFileProblem";
+  }
+}
+
+/**
  * Parse auth.json text. Throws a message of our own on bad JSON: JSON.parse's message quotes the input, which
  * would put a token into a log line.
  */
@@ -37,6 +56,22 @@ export function parseAuthJson(text: string, what: string): AuthDocument | null {
     throw new Error(`${what} is not valid JSON`);
   }
   return toAuthDocument(value);
+}
+
+/** An auth.json file's text: the document, null when it holds nothing, AuthFileProblem when it cannot be used. */
+export function parseAuthFile(text: string, path: string): AuthDocument | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new AuthFileProblem("damaged", path);
+  }
+  const doc = toAuthDocument(value);
+  if (doc === null && typeof value === "object" && value !== null) {
+    const key = (value as Record<string, unknown>).OPENAI_API_KEY;
+    if (typeof key === "string" && key !== "") throw new AuthFileProblem("api_key_only", path);
+  }
+  return doc;
 }
 
 /** tokens.account_id, else the chatgpt_account_id claim of the access token, else of the id token. */

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, open, readFile, readdir, rename, stat, unlink } from "node:fs/promises";
 import { homedir, hostname } from "node:os";
 import { dirname, join } from "node:path";
-import { parseAuthJson } from "./document.ts";
+import { parseAuthFile } from "./document.ts";
 import type { AuthDocument, TokenStore } from "./types.ts";
 
 /** `$CODEX_HOME/auth.json`, default `~/.codex/auth.json`. */
@@ -17,7 +17,7 @@ export function defaultAuthPath(codexHome: string | null | undefined): string {
 /** Read an auth.json once, without caching or locking (e.g. to seed another store). Null when missing. */
 export async function readAuthFile(path: string): Promise<AuthDocument | null> {
   try {
-    return parseAuthJson(await readFile(path, "utf8"), path);
+    return parseAuthFile(await readFile(path, "utf8"), path);
   } catch (err) {
     if (isCode(err, "ENOENT")) return null;
     throw err;

@@ -10,7 +10,7 @@ import { RelayError } from "../core/errors.ts";
 import { fingerprint, silentLogger } from "../core/logger.ts";
 import type { Logger } from "../core/logger.ts";
 import type { SecretScrubber } from "../core/secret-scrubber.ts";
-import { accountIdOf, isNewer, parseAuthJson } from "./document.ts";
+import { AuthFileProblem, accountIdOf, isNewer, parseAuthJson } from "./document.ts";
 import { decodeJwtClaims } from "./jwt.ts";
 import type { TokenClaims } from "./jwt.ts";
 import { RefreshError, refreshTokens } from "./oauth-client.ts";
@@ -114,6 +114,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   // The store's trouble (cannot read, write or lock), for /health; requests keep being served while the tokens
   // in memory are valid.
   let storeProblem: StoreProblem | null = null;
+  // The seed file's read problem, logged once per distinct message (not once per request).
+  let seedProblem: string | null = null;
   /** No refresh attempt before this time after the store failed us (the tokens in memory are still usable). */
   let storeBackoffUntil = 0;
   // A rotated pair the store did not take: it is the only valid one now, so it is served from memory and saved again
@@ -245,8 +247,18 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   }
 
   function noteStoreProblem(kind: StoreProblem["kind"], error: RelayError): RelayError {
-    if (storeProblem?.message !== error.message) {
+    if (storeProblem?.message !== error.message && lastError?.message !== error.message) {
       log.warn({ store: store.kind, kind, err: error.message }, "token store problem");
+    }
+    if (error.code === "auth_file_unusable") {
+      // Damaged, or an API key only: the store works, the sign-in in it does not (/health: sign in).
+      lastError = {
+        message: error.message,
+        code: error.code,
+        at: new Date(now()).toISOString(),
+        needsSignIn: true,
+      };
+      return error;
     }
     storeProblem = {
       kind,
@@ -258,6 +270,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   }
 
   function clearStoreProblem(kind: StoreProblem["kind"]): void {
+    if (kind === "read" && lastError?.code === "auth_file_unusable") lastError = null;
     if (storeProblem?.kind !== kind) return;
     if (kind === "write" && unsaved) return;
     log.info({ store: store.kind, kind }, "token store works again");
@@ -298,9 +311,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     try {
       doc = await loader();
     } catch (err) {
-      log.warn({ err: errorText(err) }, "could not read auth.json to seed the token store");
+      const message = errorText(err);
+      if (message !== seedProblem)
+        log.warn({ err: message }, "could not read auth.json to seed the token store");
+      seedProblem = message;
       return null;
     }
+    seedProblem = null;
     if (!doc) return null;
     try {
       if (await store.save(doc, null)) {
@@ -718,9 +735,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   async function loadStatus(): Promise<TokenStatus> {
     if (!staticToken) {
       try {
-        await resolve();
-      } catch (err) {
-        log.warn({ err: errorText(err) }, "could not read the token store");
+        // A new sign-in in the store clears the failure of the old one (/health is right before any request).
+        const chosen = await resolve();
+        if (chosen) forgetFailureIfChanged(chosen.doc);
+      } catch {
+        // Logged once where it happened (noteStoreProblem), and shown by status().
       }
     }
     return status();
@@ -749,6 +768,16 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 }
 
 function signInError(code: string, what = "The ChatGPT sign-in has expired or was revoked"): RelayError {
+  if (code === "refresh_token_reused") {
+    // What people actually hit: two programs refreshing one sign-in; each refresh token works once.
+    return new RelayError(
+      401,
+      "Another program refreshed this ChatGPT sign-in (refresh_token_reused): typically the Codex CLI, or a second " +
+        "copy of the same auth.json (e.g. one pasted into OPENAI_CODEX_AUTH); a refresh token works only once. " +
+        "Sign in again with `codex-relay login`: it gives the relay a sign-in of its own.",
+      { code: "sign_in_again" },
+    );
+  }
   return new RelayError(401, `${what} (${code}). ${SIGN_IN_HINT}`, { code: "sign_in_again" });
 }
 
@@ -772,6 +801,7 @@ interface StoreProblem {
 const KEEP_SERVING_CODES = new Set(["token_refresh_failed", "token_store_error", "token_store_locked"]);
 
 function storeError(action: string, err: unknown): RelayError {
+  if (err instanceof AuthFileProblem) return new RelayError(401, err.message, { code: "auth_file_unusable" });
   return new RelayError(503, `Could not ${action} the token store: ${errorText(err)}`, {
     code: "token_store_error",
     headers: { "retry-after": String(TRANSIENT_BACKOFF_MS / 1000) },

@@ -69,6 +69,10 @@ async function accountReport(config: Config, signIn: SignIn, doFetch: typeof fet
   }
   await tokens.settle();
   const status = tokens.status();
+  const limited = usage ? exhaustedUntil(usage) : null;
+  if (problem === null && limited !== null) {
+    problem = `At its usage limit until ${localTime(limited)} (${relative(limited)}).`;
+  }
   return {
     key: signIn.key,
     file: signIn.file,
@@ -81,10 +85,26 @@ async function accountReport(config: Config, signIn: SignIn, doFetch: typeof fet
   };
 }
 
+/** The reset time of a window that is used up (the later one when both are), or null. */
+function exhaustedUntil(u: RateLimitSnapshot): string | null {
+  const full = [u.primary, u.secondary].filter((w) => (w.usedPercent ?? 0) >= 100 && w.resetAt !== null);
+  if (full.length === 0) return null;
+  return full
+    .map((w) => w.resetAt!)
+    .sort()
+    .at(-1)!;
+}
+
 function nextStep(config: Config, accounts: AccountReport[]): string {
   if (config.chatgptAccessToken !== null)
     return "set a new CHATGPT_ACCESS_TOKEN, or unset it and run: codex-relay login";
-  void accounts;
+  // Every account signed in but at its limit: wait, or add one.
+  if (
+    accounts.length > 0 &&
+    accounts.every((a) => a.usage !== null && a.problem?.startsWith("At its usage limit"))
+  ) {
+    return "wait for the reset shown above, or add an account: codex-relay login";
+  }
   return "codex-relay login";
 }
 
@@ -94,7 +114,11 @@ export function printStatus(report: StatusReport, out: Out): void {
   for (const a of report.accounts) {
     const t = a.tokens;
     const head = t.email ?? (t.source === "none" ? "no sign-in" : "(no e-mail in the token)");
-    const state = a.ready ? s.green("ready") : s.red("needs sign-in");
+    const state = a.ready
+      ? s.green("ready")
+      : a.problem?.startsWith("At its usage limit")
+        ? s.yellow("usage limit")
+        : s.red("needs sign-in");
     lines.push(`${s.bold(head)}${t.planType ? `  plan ${t.planType}` : ""}  [${state}]`);
     lines.push(`  from      ${describeOrigin(a)}`);
     if (t.accountId) lines.push(`  account   ${t.accountId}`);
@@ -148,7 +172,7 @@ export function localTime(iso: string): string {
   );
 }
 
-function relative(iso: string, now = Date.now()): string {
+export function relative(iso: string, now = Date.now()): string {
   const ms = Date.parse(iso) - now;
   const abs = Math.abs(ms);
   const text =

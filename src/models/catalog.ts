@@ -1,6 +1,7 @@
 // The model catalogue: `GET …/codex/models?client_version=…` from the backend, cached, with a built-in fallback
 // when it cannot be fetched. It gives /v1/models its list and each model its base instructions.
 
+import { RelayError } from "../core/errors.ts";
 import { CODEX_CLIENT_VERSION, REASONING_EFFORTS } from "../config.ts";
 import type { Logger } from "../core/logger.ts";
 import type { CredentialProvider } from "../upstream/codex-client.ts";
@@ -138,7 +139,10 @@ export function createModelCatalog(deps: ModelCatalogDeps): ModelCatalog {
       source = "upstream";
       validUntil = now() + ttl;
     } catch (err) {
-      deps.logger.warn(
+      // A missing or broken sign-in is the token manager's to report (once); here it would only repeat it.
+      const signIn = err instanceof RelayError && (err.status === 401 || err.code === "token_store_error");
+      (signIn ? deps.logger.debug : deps.logger.warn).call(
+        deps.logger,
         { err: err instanceof Error ? err.message : String(err) },
         "model catalogue unavailable, using the built-in list",
       );

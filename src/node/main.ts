@@ -55,7 +55,8 @@ export async function main(options: { port?: number; host?: string } = {}): Prom
       logger.warn({ host: config.host }, lines.join(" "));
     }
   }
-  if (status.source === "none") {
+  // An unusable auth.json was reported already (once, naming the file and the fix).
+  if (status.source === "none" && !status.lastError && !status.storeError) {
     logger.warn(
       {},
       "No ChatGPT sign-in found: run `codex-relay login` (or set CHATGPT_ACCESS_TOKEN / OPENAI_CODEX_AUTH).",

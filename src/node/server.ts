@@ -10,6 +10,7 @@ import type { Logger } from "../core/logger.ts";
 import { createApp } from "../app.ts";
 import { createRelay, type Relay } from "../relay.ts";
 import { createNodeStore } from "./token-stores.ts";
+import { discoverSignIns, newRelaySignIns } from "./sign-ins.ts";
 import { createNodeLogger } from "./logger.ts";
 import { nodeFetch } from "./http-fetch.ts";
 import { createConnectionGuard } from "./connection-guard.ts";
@@ -26,6 +27,8 @@ export interface StartOptions {
   port?: number;
   host?: string;
   retryBaseMs?: number;
+  /** The account pool's clock (tests). */
+  now?: () => number;
 }
 
 export interface RunningServer {
@@ -44,7 +47,12 @@ export interface RunningServer {
   closeConnections(): void;
   /** Requests being answered right now (a stream counts until its last byte is sent or its client goes away). */
   openRequests(): number;
+  /** Looks for sign-ins added to $CODEX_RELAY_HOME/accounts/ now (it also happens every ACCOUNT_SCAN_MS); returns how many joined. */
+  rescanAccounts(): Promise<number>;
 }
+
+/** How often the accounts folder is looked at for new sign-ins while the relay runs. */
+export const ACCOUNT_SCAN_MS = 15_000;
 
 export interface ShutdownReport {
   /** Requests that were still open when the shutdown began. */
@@ -63,9 +71,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   config.bodyMemoryLimit ??= Math.floor(getHeapStatistics().heap_size_limit / 8);
   const logger = options.logger ?? createNodeLogger(config);
   const stores = await createNodeStore(config, logger);
+  // File and memory stores: every sign-in found is an account of the pool (Redis: the one shared sign-in).
+  const signIns = config.tokenStore === "redis" ? [] : await discoverSignIns(config);
   const relay = createRelay(config, {
     store: stores.store,
     seedLoader: stores.seedLoader,
+    accounts: signIns.map((s) => ({ key: s.key, store: s.store, seedLoader: s.seedLoader })),
     responseStore: stores.responseStore,
     storeIsSeeded: stores.storeIsSeeded,
     storeState: stores.storeState,
@@ -75,6 +86,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     openWebSocket: openWsBackendSocket,
     compressor: loadZstdCompressor(),
     metrics: createPromMetrics(),
+    now: options.now,
   });
   const app = createApp(relay, { bindHost: config.host });
   const guard = createConnectionGuard({
@@ -127,7 +139,19 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     res.once("close", () => open--);
   });
   let shuttingDown: Promise<ShutdownReport> | undefined;
+  const rescanAccounts = async (): Promise<number> => {
+    const known = new Set(relay.accounts.accounts.map((a) => a.key));
+    let added = 0;
+    for (const s of await newRelaySignIns(config, known).catch(() => [])) {
+      if (relay.accounts.add({ key: s.key, store: s.store, seedLoader: s.seedLoader })) added++;
+    }
+    return added;
+  };
+  const scan = setInterval(() => void rescanAccounts(), ACCOUNT_SCAN_MS);
+  scan.unref();
+  server.once("close", () => clearInterval(scan));
   return {
+    rescanAccounts,
     url: `http://${host}:${address.port}`,
     relay,
     server,

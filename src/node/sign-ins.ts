@@ -46,3 +46,27 @@ export async function discoverSignIns(config: Config): Promise<SignIn[]> {
       : { key, file, origin, store: createMemoryStore(), seedLoader: () => readAuthFile(file) },
   );
 }
+
+/**
+ * The relay's own sign-ins that are not in `known` yet (a login or a copied file while the relay runs). None when
+ * the environment provides the tokens.
+ */
+export async function newRelaySignIns(config: Config, known: ReadonlySet<string>): Promise<SignIn[]> {
+  if (config.chatgptAccessToken !== null || config.codexAuthJson !== null || config.tokenStore === "redis")
+    return [];
+  const files = await listAccountFiles(config.relayHome);
+  return files
+    .filter((file) => !known.has(accountKeyOf(file)))
+    .map((file) => {
+      const key = accountKeyOf(file);
+      return config.tokenStore === "file"
+        ? { key, file, origin: "relay" as const, store: createFileStore(file) }
+        : {
+            key,
+            file,
+            origin: "relay" as const,
+            store: createMemoryStore(),
+            seedLoader: () => readAuthFile(file),
+          };
+    });
+}

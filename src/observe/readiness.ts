@@ -87,13 +87,14 @@ export function accountProblem(
       message: "The token store cannot be read; see the relay's log.",
     };
   }
-  if (account.source === "none") return NO_CREDENTIALS;
+  // Before "none": an auth.json that cannot be used (damaged, API key only) leaves no source but needs a sign-in.
   if (account.lastError?.needsSignIn) {
     return {
       reason: "sign_in_required",
       message: "The ChatGPT sign-in expired or was revoked: sign in again (`npx codex-relay login`).",
     };
   }
+  if (account.source === "none") return NO_CREDENTIALS;
   const latest = upstream.latest;
   if (
     latest?.kind === "token_rejected" &&

@@ -6,6 +6,7 @@ import type { Relay } from "../relay.ts";
 import { RELAY_VERSION } from "../upstream/codex-client.ts";
 import { assessReadiness } from "../observe/readiness.ts";
 import { fingerprint } from "../core/logger.ts";
+import type { AccountState } from "../auth/account-pool.ts";
 
 export function serviceInfo(relay: Relay) {
   return {
@@ -49,11 +50,12 @@ export function serviceRoutes(relay: Relay): string[] {
 
 /** /health's body and whether the relay is ready. `detailed`: the caller may see the account (no key set, or it sent the key). */
 export async function health(relay: Relay, detailed: boolean) {
-  const tokens = await relay.tokens.loadStatus();
+  const accounts = await relay.accounts.loadStates();
+  const tokens = relay.tokens.status();
   const upstream = relay.upstreamHealth.snapshot();
   const store = relay.storeState?.();
   const readiness = assessReadiness({
-    accounts: [tokens],
+    accounts: accounts.map((a) => a.tokens),
     upstream,
     extra:
       store && !store.reachable
@@ -90,6 +92,7 @@ export async function health(relay: Relay, detailed: boolean) {
             },
           }
         : {}),
+      accounts: accounts.map(accountView),
       rate_limits: relay.rateLimits.latest,
       upstream: {
         last_success_at: upstream.lastSuccessAt,
@@ -124,15 +127,37 @@ export async function statusDetails(relay: Relay, baseUrl: string) {
 export function metricsText(relay: Relay) {
   return relay.metrics.render({
     usage() {
-      const latest = relay.rateLimits.latest;
-      if (!latest) return [];
-      const account = fingerprint(relay.tokens.status().accountId) ?? "unknown";
+      // One series per account of the pool (its own windows), labelled with a fingerprint of the account id.
       const out: { account: string; window: "primary" | "secondary"; percent: number }[] = [];
-      for (const window of ["primary", "secondary"] as const) {
-        const percent = latest[window].usedPercent;
-        if (percent !== null) out.push({ account, window, percent });
+      for (const a of relay.accounts.accounts) {
+        const latest = a.rateLimits.latest;
+        if (!latest) continue;
+        const account = fingerprint(a.tokens.status().accountId) ?? "unknown";
+        for (const window of ["primary", "secondary"] as const) {
+          const percent = latest[window].usedPercent;
+          if (percent !== null) out.push({ account, window, percent });
+        }
       }
       return out;
     },
   });
+}
+/** One account on /health and /debug/auth: state, plan, usage, fingerprints; never a token. */
+export function accountView(a: AccountState) {
+  const t = a.tokens;
+  return {
+    key: a.key,
+    state: a.state,
+    parked: a.parked,
+    email: t.email,
+    plan: t.planType,
+    account_id: t.accountId,
+    access_token: t.accessTokenFingerprint,
+    expires_at: t.expiresAt,
+    last_refresh: t.lastRefresh,
+    last_error: t.lastError,
+    usage: a.usage,
+    in_flight: a.inflight,
+    conversations: a.conversations,
+  };
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defaultAuthPath, createFileStore, readAuthFile } from "../../src/auth/file-store.ts";
 import type { AuthDocument } from "../../src/auth/types.ts";
+import { AuthFileProblem } from "../../src/auth/document.ts";
 
 let dir: string;
 let path: string;
@@ -43,9 +44,20 @@ describe("file store load", () => {
   it("returns null without a file or without ChatGPT tokens", async () => {
     const store = createFileStore(path);
     expect(await store.load()).toBeNull();
-    await writeFile(path, JSON.stringify({ OPENAI_API_KEY: "sk-x", tokens: null }));
+    await writeFile(path, JSON.stringify({ tokens: null }));
     expect(await store.load()).toBeNull();
     expect(await readAuthFile(join(dir, "missing.json"))).toBeNull();
+  });
+
+  it("an auth.json with only an API key is a problem naming the file, not an empty store", async () => {
+    await writeFile(path, JSON.stringify({ OPENAI_API_KEY: "sk-x", tokens: null }));
+    const err = await createFileStore(path)
+      .load()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthFileProblem);
+    expect((err as AuthFileProblem).kind).toBe("api_key_only");
+    expect((err as Error).message).toContain(path);
+    expect((err as Error).message).not.toContain("sk-x");
   });
 
   it("caches by file identity and re-reads after a change", async () => {
