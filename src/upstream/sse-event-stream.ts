@@ -3,6 +3,7 @@
 
 import type { UpstreamEvent } from "../responses/types.ts";
 import { RelayError } from "../core/errors.ts";
+import { idleWatchdog } from "./idle-watchdog.ts";
 import { SseParser, SseTooLongError } from "./sse-parser.ts";
 import {
   brokenMidStream,
@@ -23,16 +24,7 @@ export async function* readSseEvents(
   const parser = new SseParser();
   // Time between events, not bytes (as the Codex CLI counts it): a backend that sends only `: keep-alive` comments
   // must not hold the request forever.
-  let lastActivity = Date.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const arm = (ms: number) => {
-    timer = setTimeout(() => {
-      const idle = Date.now() - lastActivity;
-      if (idle >= idleMs) controller.abort(new IdleTimeout());
-      else arm(idleMs - idle);
-    }, ms);
-  };
-  arm(idleMs);
+  const watchdog = idleWatchdog(() => controller.abort(new IdleTimeout()), idleMs);
   let finished = false;
   try {
     for (;;) {
@@ -61,7 +53,7 @@ export async function* readSseEvents(
           },
         );
       }
-      if (messages.length > 0) lastActivity = Date.now();
+      if (messages.length > 0) watchdog.touch();
       for (const m of messages) {
         if (m.data === "[DONE]") continue;
         const event = parseEvent(m.data);
@@ -69,7 +61,7 @@ export async function* readSseEvents(
       }
     }
   } finally {
-    clearTimeout(timer);
+    watchdog.stop();
     if (!finished) {
       controller.abort(STOPPED_READING);
       reader.cancel().catch(() => {});

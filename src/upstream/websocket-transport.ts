@@ -4,6 +4,7 @@
 // refusal, like an HTTP status, so the client maps and retries both the same way.
 
 import type { ResponsesInputItem, UpstreamEvent } from "../responses/types.ts";
+import { idleWatchdog } from "./idle-watchdog.ts";
 import { incrementalItems, serialiseInput, turnSettings, type ConnectionTurn } from "./incremental-input.ts";
 import { parseEvent } from "./sse-event-stream.ts";
 import { brokenMidStream, clientGone, IdleTimeout, idleTimeoutError } from "./stream-errors.ts";
@@ -105,7 +106,7 @@ export function createWebSocketTransport(deps: WebSocketTransportDeps): Upstream
 /**
  * The turn's events, from the first frame on. The turn's output is kept for the next incremental turn; a turn that
  * ends cleanly hands the connection back, one abandoned or broken closes it. One lazily re-armed timer per turn
- * watches for silence, as on HTTP.
+ * watches for silence (idle-watchdog.ts), as on HTTP.
  */
 async function* readFrames(
   pool: WebSocketPool,
@@ -117,16 +118,7 @@ async function* readFrames(
   const { controller, idleMs, clientSignal } = attempt;
   const output: ResponsesInputItem[] = [];
   let responseId = "";
-  let lastActivity = Date.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const arm = (ms: number) => {
-    timer = setTimeout(() => {
-      const idle = Date.now() - lastActivity;
-      if (idle >= idleMs) controller.abort(new IdleTimeout());
-      else arm(idleMs - idle);
-    }, ms);
-  };
-  arm(idleMs);
+  const watchdog = idleWatchdog(() => controller.abort(new IdleTimeout()), idleMs);
   let settled = false;
   try {
     let event = firstEvent;
@@ -168,11 +160,11 @@ async function* readFrames(
         if (clientSignal?.aborted) throw clientGone();
         throw brokenMidStream(err);
       }
-      lastActivity = Date.now();
+      watchdog.touch();
       event = parseEvent(text);
     }
   } finally {
-    clearTimeout(timer);
+    watchdog.stop();
     if (!settled) pool.discard(connection); // the backend is still answering on it: that turn is abandoned
   }
 }
