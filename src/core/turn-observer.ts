@@ -9,6 +9,8 @@ import { toTurnUsage, type TurnUsage } from "./stream-parts.ts";
 export interface TurnObserver {
   /** The body is about to go to the backend (model, effort). */
   turnStarted(body: ResponsesRequestBody): void;
+  /** The account that took the turn (fingerprint), when a pool chose among several. */
+  servedBy?(account: string): void;
   /** Every backend event, in order: the first one is the time to first byte. */
   event(event: UpstreamEvent): void;
   /** Token usage of the turn: the backend's figures, or the relay's count when it ended the turn itself. */
@@ -82,5 +84,6 @@ export async function streamObserved(
     observer.turnEnded();
     throw err;
   }
+  if (reply.account) observer.servedBy?.(reply.account);
   return { ...reply, events: observedEvents(reply.events, observer) };
 }

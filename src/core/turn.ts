@@ -45,6 +45,7 @@ export async function startTurn(
     observer?.turnEnded();
     throw err;
   }
+  if (reply.account) observer?.servedBy?.(reply.account);
   return { headers: reply.headers, parts: turnParts(reply.events, options, body) };
 }
 

@@ -49,6 +49,10 @@ export class RequestRecord implements TurnObserver {
     this.hooks.trace?.(this, "request", body);
   }
 
+  servedBy(account: string): void {
+    this.account = account;
+  }
+
   event(event: UpstreamEvent): void {
     if (this.ttfbMs === null) this.ttfbMs = Math.round(performance.now() - this.started);
     this.hooks.trace?.(this, "event", event);

@@ -17,6 +17,9 @@ h2 { font-size: 15px; margin: 0 0 8px; color: var(--muted); font-weight: 600; te
 .badge { padding: 2px 10px; border-radius: 999px; font-weight: 600; font-size: 13px; }
 .badge.ok { background: color-mix(in srgb, var(--ok) 15%, transparent); color: var(--ok); }
 .badge.bad { background: color-mix(in srgb, var(--bad) 15%, transparent); color: var(--bad); }
+.badge.warn { background: color-mix(in srgb, var(--warn) 15%, transparent); color: var(--warn); }
+.account .head { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 8px; margin-bottom: 8px; }
+.account dl { margin-bottom: 8px; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 12px; }
 section { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 14px; margin-bottom: 12px; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; margin: 0; }
@@ -94,21 +97,44 @@ function requestsTable(list) {
     el("td", { class: "num" }, r.inputTokens ?? "–"), el("td", { class: "num" }, r.outputTokens ?? "–"), el("td", {}, r.account || "–")));
   return el("div", { class: "table" }, el("table", {}, el("thead", {}, el("tr", {}, ...head.map((h) => el("th", {}, h)))), el("tbody", {}, ...rows)));
 }
+function stateBadge(a) {
+  if (a.state === "ready") return el("span", { class: "badge ok" }, "ready");
+  if (a.state === "parked") {
+    const until = a.parked && a.parked.until;
+    return el("span", { class: "badge warn" }, until ? "parked until " + when(until) + " (" + inTime(until) + ")" : "parked");
+  }
+  return el("span", { class: "badge bad" }, "sign-in needed");
+}
+function accountBlock(a) {
+  const u = a.usage || {};
+  const why = a.parked ? a.parked.message : a.last_error ? a.last_error.message : "";
+  return el("section", { class: "account", "data-account": a.fingerprint || a.key },
+    el("div", { class: "head" }, el("strong", { class: "email" }, a.email || a.key), stateBadge(a)),
+    el("dl", {},
+      el("dt", {}, "account"), el("dd", { class: "fingerprint" }, a.fingerprint || "–"),
+      el("dt", {}, "plan"), el("dd", { class: "plan" }, a.plan || u.planType || "–"),
+      el("dt", {}, "token"), el("dd", {}, a.access_token || "–"),
+      el("dt", {}, "expires"), el("dd", { class: "expires" }, a.expires_at ? when(a.expires_at) + " (" + inTime(a.expires_at) + ")" : "–"),
+      el("dt", {}, "in flight"), el("dd", { class: "inflight" }, String(a.in_flight)),
+      el("dt", {}, "conversations"), el("dd", {}, String(a.conversations))),
+    why ? el("p", { class: "small err" }, why) : "",
+    usage("5-hour window", u.primary), usage("weekly window", u.secondary),
+    el("p", { class: "small" }, u.observedAt ? "usage as of " + when(u.observedAt) : "The backend reports usage with each answer."));
+}
 function details(d) {
   verdict(d);
   $("details").hidden = false;
   $("locked").hidden = true;
   const t = d.tokens || {};
-  const rl = d.rate_limits || {};
-  fill("account", el("dl", {},
-    el("dt", {}, "account"), el("dd", { id: "email" }, t.email || "–"),
-    el("dt", {}, "plan"), el("dd", { id: "plan" }, rl.planType || t.planType || "–"),
-    el("dt", {}, "token"), el("dd", {}, t.accessTokenFingerprint || "–", " (", t.source || "none", ")"),
-    el("dt", {}, "expires"), el("dd", {}, t.expiresAt ? when(t.expiresAt) + " (" + inTime(t.expiresAt) + ")" : "–"),
-    el("dt", {}, "store"), el("dd", {}, (t.store && t.store.kind) || "–"),
-    el("dt", {}, "version"), el("dd", {}, d.version + ", up " + Math.round(d.uptime_seconds / 60) + " min")));
-  fill("usage", usage("5-hour window", rl.primary), usage("weekly window", rl.secondary),
-    el("p", { class: "small" }, rl.observedAt ? "as of " + when(rl.observedAt) : "The backend reports usage with each answer."));
+  const accounts = d.accounts || [];
+  const ready = accounts.filter((a) => a.state === "ready").length;
+  fill("accounts-count", ready + " of " + accounts.length + " ready");
+  fill("accounts", ...accounts.map(accountBlock));
+  fill("relay", el("dl", {},
+    el("dt", {}, "version"), el("dd", {}, d.version + ", up " + Math.round(d.uptime_seconds / 60) + " min"),
+    el("dt", {}, "sign-in from"), el("dd", {}, t.source || "none"),
+    el("dt", {}, "token store"), el("dd", {}, (t.store && t.store.kind) || "–"),
+    el("dt", {}, "models from"), el("dd", {}, d.models_source || "–")));
   const e = d.upstream && d.upstream.last_error;
   fill("upstream", el("dl", {},
     el("dt", {}, "last success"), el("dd", {}, when(d.upstream && d.upstream.last_success_at)),
@@ -166,9 +192,10 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 <p id="keyerr" class="err" hidden>That key was not accepted.</p>
 </section>
 <div id="details" hidden>
+<h2>Accounts <span id="accounts-count" class="small"></span></h2>
+<div id="accounts" class="grid"></div>
 <div class="grid">
-<section><h2>Account</h2><div id="account"></div></section>
-<section><h2>Usage</h2><div id="usage"></div></section>
+<section><h2>Relay</h2><div id="relay"></div></section>
 <section><h2>Backend</h2><div id="upstream"></div></section>
 <section><h2>Models</h2><div id="models"></div></section>
 </div>

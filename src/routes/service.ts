@@ -142,15 +142,17 @@ export function metricsText(relay: Relay) {
     },
   });
 }
-/** One account on /health and /debug/auth: state, plan, usage, fingerprints; never a token. */
+/** One account on /health, /debug/auth, /status.json and the page: state, plan, usage, fingerprints; never a token. */
 export function accountView(a: AccountState) {
   const t = a.tokens;
   return {
     key: a.key,
     state: a.state,
     parked: a.parked,
+    /** The same short form as the request log's account column and the metrics' account label. */
+    fingerprint: fingerprint(t.accountId),
     email: t.email,
-    plan: t.planType,
+    plan: t.planType ?? a.usage?.planType ?? null,
     account_id: t.accountId,
     access_token: t.accessTokenFingerprint,
     expires_at: t.expiresAt,

@@ -41,6 +41,8 @@ export interface UpstreamReply {
   headers: Record<string, string>;
   /** The backend's events, parsed. Breaking out of the loop aborts the backend request. */
   events: AsyncIterable<UpstreamEvent>;
+  /** Fingerprint of the account that took the turn, set by the pool when it had several to choose from. */
+  account?: string | null;
 }
 
 export interface CodexClient {

@@ -4,7 +4,7 @@
 // byte reaches the client, since a reply is only handed on once the backend accepted it.
 
 import { RelayError } from "../core/errors.ts";
-import type { Logger } from "../core/logger.ts";
+import { fingerprint, type Logger } from "../core/logger.ts";
 import type { AccountPool, PoolAccount } from "../auth/account-pool.ts";
 import type { ResponsesRequestBody } from "../responses/types.ts";
 import type { CodexClient, UpstreamReply, UpstreamRequestOptions } from "./codex-client.ts";
@@ -51,7 +51,11 @@ export function createPooledClient(deps: PooledClientDeps): CodexClient {
         logger.info({ account: account.key, reason }, "request moves to another account");
         continue;
       }
-      return { headers: reply.headers, events: counted(reply.events, () => pool.end(account)) };
+      return {
+        headers: reply.headers,
+        events: counted(reply.events, () => pool.end(account)),
+        account: fingerprint(account.tokens.status().accountId),
+      };
     }
   }
 
