@@ -6,7 +6,12 @@ import type { Config } from "./config.ts";
 import type { Logger } from "./core/logger.ts";
 import { DEFAULT_ACCOUNT_KEY, type TokenStore, type AuthDocument } from "./auth/types.ts";
 import type { TokenManager } from "./auth/token-manager.ts";
-import { createAccountPool, type AccountPool, type AccountSource } from "./auth/account-pool.ts";
+import {
+  createAccountPool,
+  type AccountPool,
+  type AccountSource,
+  type PoolSharing,
+} from "./auth/account-pool.ts";
 import { createCodexClient, type CodexClient } from "./upstream/codex-client.ts";
 import { createPooledClient } from "./upstream/pooled-client.ts";
 import { RateLimitTracker } from "./upstream/rate-limits.ts";
@@ -57,6 +62,8 @@ export interface RelayOptions {
   tokens?: TokenManager;
   /** Several sign-ins, each with its own store from the runtime's TokenStoreFactory. */
   accounts?: AccountSource[];
+  /** Parkings and conversations shared with the other instances on the same store (Redis). */
+  poolSharing?: PoolSharing;
   logger: Logger;
   fetch?: typeof fetch;
   /** Reads $CODEX_HOME/auth.json when the store is not the file itself (Node only). */
@@ -118,6 +125,7 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
     now: options.now,
     secrets,
     forcedRefreshIntervalMs: config.debugRefreshIntervalMs,
+    sharing: options.poolSharing,
   });
   const catalog = createModelCatalog({
     modelsUrl: config.modelsUrl,

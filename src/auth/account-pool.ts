@@ -7,7 +7,10 @@
 //   one serving fewer requests right now, then the one given fewer conversations);
 // - a usage limit parks an account until its reset, a sign-in that failed for good parks it until the store holds
 //   a new sign-in; when every account is parked, a 429 whose Retry-After is the earliest reset.
-// Runtime-agnostic: the stores come from the runtime.
+// Several instances sharing one store (Redis) also share the pool's state through a PoolSharing: a parking is
+// announced to every instance (and applied locally at once), and a conversation's account is claimed in the shared
+// store the first time this instance sees the conversation, so every instance sends it to the same account.
+// Runtime-agnostic: the stores and the sharing come from the runtime.
 
 import { RelayError } from "../core/errors.ts";
 import { silentLogger, type Logger } from "../core/logger.ts";
@@ -42,17 +45,35 @@ export interface PoolAccount {
 
 export type ParkReason = "usage_limit" | "sign_in";
 
-interface Parked {
-  reason: ParkReason;
-  /** ms since the epoch; null: until the account is signed in again. */
-  until: number | null;
-  message: string;
-  /** sign_in: the access token that failed, to notice a new sign-in. */
-  fingerprint: string | null;
+interface Parked extends SharedParking {
   checkedAt: number;
 }
 
 /** One account on /health, /debug/auth and `codex-relay status`: no secrets. */
+/** A parking as every instance sharing the store sees it. */
+export interface SharedParking {
+  reason: ParkReason;
+  /** ms since the epoch; null: until the account is signed in again. */
+  until: number | null;
+  message: string;
+  /** sign_in: fingerprint of the access token that failed. */
+  fingerprint: string | null;
+}
+
+/**
+ * How the instances sharing a store share the pool's state (Node: redis-pool-state.ts). Both calls may fail (the
+ * store is down): the pool then goes on with what this instance knows.
+ */
+export interface PoolSharing {
+  /** Tells the other instances that the account is parked (null: back in service). Fire and forget. */
+  announceParking(key: string, parking: SharedParking | null): void;
+  /**
+   * The account of this conversation for every instance: the one already recorded (unless it is `replacing`),
+   * else `proposed`, which is recorded. One round trip.
+   */
+  claimConversation(sessionId: string, proposed: string, replacing: string | null): Promise<string>;
+}
+
 export interface AccountState {
   key: string;
   state: "ready" | "parked" | "sign_in_required";
@@ -67,13 +88,19 @@ export interface AccountPool {
   readonly accounts: readonly PoolAccount[];
   /** A sign-in found while running (a file copied into accounts/, a login); null when the key is known. */
   add(source: AccountSource): PoolAccount | null;
-  /** The account for a request of this conversation, skipping `exclude`; throws when none can serve. */
-  pick(sessionId: string | null, exclude?: ReadonlySet<string>): PoolAccount;
+  /**
+   * The account for a request of this conversation, skipping `exclude`; throws when none can serve. With a
+   * PoolSharing, the first request of a conversation in this instance asks the shared store (one round trip);
+   * later ones are answered from memory.
+   */
+  pick(sessionId: string | null, exclude?: ReadonlySet<string>): Promise<PoolAccount>;
   /**
    * Keeps the account away from new requests: a usage limit for `retryAfterSeconds` (default DEFAULT_PARK_MS), a
    * failed sign-in until the store holds another one.
    */
   park(account: PoolAccount, reason: ParkReason, retryAfterSeconds: number | null, message: string): void;
+  /** A parking announced by another instance (null: it ended there); not announced again. */
+  applyParking(key: string, parking: SharedParking | null): void;
   /** Requests in flight per account (tie-breaker of the choice). */
   begin(account: PoolAccount): void;
   end(account: PoolAccount): void;
@@ -97,6 +124,8 @@ export interface AccountPoolOptions {
   /** Handed to every account's TokenManager. */
   secrets?: TokenManagerOptions["secrets"];
   forcedRefreshIntervalMs?: number;
+  /** Shares parkings and conversations with the other instances on the same store. */
+  sharing?: PoolSharing;
 }
 
 /** A usage limit without a reset time parks the account this long. */
@@ -154,6 +183,7 @@ export function createAccountPool(o: AccountPoolOptions): AccountPool {
           if (s.accessTokenFingerprint !== p.fingerprint && parked.get(a.key) === p) {
             parked.delete(a.key);
             log.info({ account: a.key }, "account signed in again");
+            o.sharing?.announceParking(a.key, null);
           }
         })
         .catch(() => undefined);
@@ -190,32 +220,77 @@ export function createAccountPool(o: AccountPoolOptions): AccountPool {
     return chosen;
   }
 
-  function pick(sessionId: string | null, exclude?: ReadonlySet<string>): PoolAccount {
+  /** The account this instance would give the request, and whether the conversation is new to this instance. */
+  function choose(
+    sessionId: string | null,
+    exclude?: ReadonlySet<string>,
+  ): { account: PoolAccount; claim: boolean; replacing: string | null } {
     if (accounts.length === 1 && !exclude?.size) {
       // One account: nothing to choose; a parked one still gets the request (its own error is the answer).
       const only = accounts[0]!;
-      if (isEligible(only)) return only;
+      if (isEligible(only)) return { account: only, claim: false, replacing: null };
       throw unavailable();
     }
-    if (sessionId !== null) {
-      const key = sticky.get(sessionId);
-      const a = key === undefined ? undefined : byKey.get(key);
+    const key = sessionId === null ? undefined : sticky.get(sessionId);
+    if (sessionId !== null && key !== undefined) {
+      const a = byKey.get(key);
       if (a && !exclude?.has(a.key) && isEligible(a)) {
-        // Most recently used last, so the oldest conversation is forgotten first.
-        sticky.delete(sessionId);
-        sticky.set(sessionId, a.key);
-        return a;
+        remember(sessionId, a, false);
+        return { account: a, claim: false, replacing: null };
       }
     }
     const chosen = best(exclude);
     if (!chosen) throw unavailable();
-    if (sessionId !== null) {
-      sticky.delete(sessionId);
-      sticky.set(sessionId, chosen.key);
-      conversations.set(chosen.key, (conversations.get(chosen.key) ?? 0) + 1);
-      if (sticky.size > maxConversations) sticky.delete(sticky.keys().next().value as string);
+    return { account: chosen, claim: sessionId !== null, replacing: key ?? null };
+  }
+
+  /** Most recently used last, so the oldest conversation is forgotten first. */
+  function remember(sessionId: string, a: PoolAccount, isNew: boolean): void {
+    sticky.delete(sessionId);
+    sticky.set(sessionId, a.key);
+    if (isNew) conversations.set(a.key, (conversations.get(a.key) ?? 0) + 1);
+    if (sticky.size > maxConversations) sticky.delete(sticky.keys().next().value as string);
+  }
+
+  async function pick(sessionId: string | null, exclude?: ReadonlySet<string>): Promise<PoolAccount> {
+    const { account, claim, replacing } = choose(sessionId, exclude);
+    if (!claim || sessionId === null) return account;
+    // Counted at once: concurrent new conversations must see it while the claim is on its way.
+    remember(sessionId, account, true);
+    if (!o.sharing) return account;
+    const chosen = await claimShared(sessionId, account, replacing, exclude);
+    if (chosen !== account) {
+      conversations.set(account.key, Math.max(0, (conversations.get(account.key) ?? 1) - 1));
+      remember(sessionId, chosen, true);
     }
     return chosen;
+  }
+
+  /**
+   * The conversation's account as every instance sees it: the one another instance recorded when it can serve
+   * here, else ours (recorded in its place). The store being down is no reason to fail a request.
+   */
+  async function claimShared(
+    sessionId: string,
+    proposed: PoolAccount,
+    replacing: string | null,
+    exclude?: ReadonlySet<string>,
+  ): Promise<PoolAccount> {
+    // At most twice: the recorded account may be parked or unknown here, then ours replaces it.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let holder: string;
+      try {
+        holder = await o.sharing!.claimConversation(sessionId, proposed.key, replacing);
+      } catch (err) {
+        log.debug({ err: err instanceof Error ? err.message : String(err) }, "conversation claim failed");
+        return proposed;
+      }
+      if (holder === proposed.key) return proposed;
+      const a = byKey.get(holder);
+      if (a && !exclude?.has(a.key) && isEligible(a)) return a;
+      replacing = holder;
+    }
+    return proposed;
   }
 
   /** Every account parked: a 429 with the earliest reset, or the sign-in error when none will reset by itself. */
@@ -260,18 +335,37 @@ export function createAccountPool(o: AccountPoolOptions): AccountPool {
         : retryAfterSeconds !== null && Number.isFinite(retryAfterSeconds)
           ? now() + retryAfterSeconds * 1000
           : now() + DEFAULT_PARK_MS;
-    parked.set(account.key, {
+    const parking: SharedParking = {
       reason,
       until,
       message,
       fingerprint: account.tokens.status().accessTokenFingerprint,
-      checkedAt: now(),
-    });
+    };
+    parked.set(account.key, { ...parking, checkedAt: now() });
+    o.sharing?.announceParking(account.key, parking);
     log.warn(
       { account: account.key, reason, until: until === null ? null : new Date(until).toISOString() },
       reason === "usage_limit"
         ? "account parked until its usage limit resets"
         : "account parked until signed in again",
+    );
+  }
+
+  function applyParking(key: string, parking: SharedParking | null): void {
+    if (!byKey.has(key)) return; // not known here yet: the next scan adds it, with the store's parkings
+    if (parking === null) {
+      if (parked.delete(key)) log.info({ account: key }, "account back in service (another instance)");
+      return;
+    }
+    if (parking.until !== null && parking.until <= now()) return;
+    parked.set(key, { ...parking, checkedAt: now() });
+    log.info(
+      {
+        account: key,
+        reason: parking.reason,
+        until: parking.until === null ? null : new Date(parking.until).toISOString(),
+      },
+      "account parked by another instance",
     );
   }
 
@@ -310,7 +404,7 @@ export function createAccountPool(o: AccountPoolOptions): AccountPool {
     async getCredentials(): Promise<Credentials> {
       const tried = new Set<string>();
       for (;;) {
-        const a = pick(null, tried);
+        const a = choose(null, tried).account;
         try {
           const c = await a.tokens.getCredentials();
           if (issuedBy.size > 256) issuedBy.clear();
@@ -363,6 +457,7 @@ export function createAccountPool(o: AccountPoolOptions): AccountPool {
     add,
     pick,
     park,
+    applyParking,
     begin: (a) => inflight.set(a.key, (inflight.get(a.key) ?? 0) + 1),
     end: (a) => inflight.set(a.key, Math.max(0, (inflight.get(a.key) ?? 0) - 1)),
     states,

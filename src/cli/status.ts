@@ -6,11 +6,12 @@ import { CODEX_CLIENT_VERSION, type Config } from "../config.ts";
 import { RelayError } from "../core/errors.ts";
 import { silentLogger } from "../core/logger.ts";
 import { createTokenManager } from "../auth/token-manager.ts";
-import type { TokenStatus } from "../auth/types.ts";
+import { DEFAULT_ACCOUNT_KEY, type TokenStatus } from "../auth/types.ts";
 import { fetchUsage } from "../upstream/usage.ts";
 import type { RateLimitSnapshot, RateLimitWindow } from "../upstream/rate-limits.ts";
 import { RELAY_VERSION } from "../upstream/codex-client.ts";
 import { discoverSignIns, type SignIn } from "../node/sign-ins.ts";
+import { openRedis, REDIS_START_WAIT_MS } from "../node/token-stores.ts";
 import { stylesFor, type Out } from "./terminal.ts";
 
 export interface AccountReport {
@@ -33,11 +34,59 @@ export interface StatusReport {
 }
 
 export async function collectStatus(config: Config, fetchFn?: typeof fetch): Promise<StatusReport> {
-  const signIns = await discoverSignIns(config);
   const doFetch: typeof fetch = fetchFn ?? ((input, init) => fetch(input, init));
+  if (config.tokenStore === "redis") return collectRedisStatus(config, doFetch);
+  const signIns = await discoverSignIns(config);
   const accounts = await Promise.all(signIns.map((s) => accountReport(config, s, doFetch)));
   const ready = accounts.some((a) => a.ready);
   return { ready, accounts, next: ready ? null : nextStep(config, accounts) };
+}
+
+/**
+ * TOKEN_STORE=redis: every account the relay instances share (codex-relay:accounts), read from Redis as an
+ * instance would, with the parkings the instances share.
+ */
+async function collectRedisStatus(config: Config, doFetch: typeof fetch): Promise<StatusReport> {
+  const { connection, storeFor, poolState } = await openRedis(config, silentLogger);
+  try {
+    if (!(await connection.waitUntilReady(REDIS_START_WAIT_MS))) {
+      const why = connection.state().lastError ?? "no answer";
+      return {
+        ready: false,
+        accounts: [],
+        next: `start Redis at ${connection.location} (or fix REDIS_URL): ${why}`,
+      };
+    }
+    const recorded = await poolState.accountKeys();
+    const keys = recorded.length ? recorded : [DEFAULT_ACCOUNT_KEY];
+    const parkings = await poolState.parkings(keys);
+    // The store is the one source of an instance on Redis (seeded from the environment at its start).
+    const shared = { ...config, codexAuthJson: null };
+    const accounts = await Promise.all(
+      keys.map(async (key) => {
+        const report = await accountReport(
+          shared,
+          { key, file: null, origin: "redis", store: storeFor(key) },
+          doFetch,
+        );
+        const parked = parkings.get(key);
+        if (parked && report.problem === null) {
+          if (parked.reason === "sign_in") report.problem = `Its sign-in failed for good: ${parked.message}`;
+          else if (parked.until !== null && parked.until > Date.now()) {
+            const until = new Date(parked.until).toISOString();
+            report.problem = `At its usage limit until ${localTime(until)} (${relative(until)}).`;
+          }
+          report.ready = report.problem === null;
+        }
+        return report;
+      }),
+    );
+    const ready = accounts.some((a) => a.ready);
+    return { ready, accounts, next: ready ? null : nextStep(config, accounts) };
+  } finally {
+    await poolState.close();
+    await connection.close();
+  }
 }
 
 async function accountReport(config: Config, signIn: SignIn, doFetch: typeof fetch): Promise<AccountReport> {
@@ -145,6 +194,7 @@ function describeOrigin(a: AccountReport): string {
   const where = a.file ?? a.tokens.store.location;
   if (a.origin === "relay") return `${where} (the relay's own sign-in)`;
   if (a.origin === "codex") return `${where} (the Codex CLI's sign-in)`;
+  if (a.origin === "redis") return `${where} (shared by the relay instances)`;
   return where;
 }
 

@@ -10,7 +10,8 @@ import type { Logger } from "../core/logger.ts";
 import { createApp } from "../app.ts";
 import { createRelay, type Relay } from "../relay.ts";
 import { createNodeStore } from "./token-stores.ts";
-import { discoverSignIns, newRelaySignIns } from "./sign-ins.ts";
+import type { RedisPoolState } from "../auth/redis-pool-state.ts";
+import type { SharedParking } from "../auth/account-pool.ts";
 import { createNodeLogger } from "./logger.ts";
 import { nodeFetch } from "./http-fetch.ts";
 import { createConnectionGuard } from "./connection-guard.ts";
@@ -71,12 +72,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   config.bodyMemoryLimit ??= Math.floor(getHeapStatistics().heap_size_limit / 8);
   const logger = options.logger ?? createNodeLogger(config);
   const stores = await createNodeStore(config, logger);
-  // File and memory stores: every sign-in found is an account of the pool (Redis: the one shared sign-in).
-  const signIns = config.tokenStore === "redis" ? [] : await discoverSignIns(config);
   const relay = createRelay(config, {
-    store: stores.store,
-    seedLoader: stores.seedLoader,
-    accounts: signIns.map((s) => ({ key: s.key, store: s.store, seedLoader: s.seedLoader })),
+    accounts: stores.accounts,
+    poolSharing: stores.poolState,
     responseStore: stores.responseStore,
     storeIsSeeded: stores.storeIsSeeded,
     storeState: stores.storeState,
@@ -142,11 +140,27 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const rescanAccounts = async (): Promise<number> => {
     const known = new Set(relay.accounts.accounts.map((a) => a.key));
     let added = 0;
-    for (const s of await newRelaySignIns(config, known).catch(() => [])) {
-      if (relay.accounts.add({ key: s.key, store: s.store, seedLoader: s.seedLoader })) added++;
-    }
+    const found = await stores.newAccounts(known).catch((err: unknown) => {
+      logger.debug({ err: err instanceof Error ? err.message : String(err) }, "account scan failed");
+      return [];
+    });
+    for (const a of found) if (relay.accounts.add(a)) added++;
+    // With Redis, a newcomer may be parked by another instance already.
+    if (added && stores.poolState) await adoptParkings(relay, stores.poolState);
     return added;
   };
+  if (stores.poolState) {
+    const poolState = stores.poolState;
+    await poolState.listen(
+      (event) => {
+        if (event.kind === "parked") relay.accounts.applyParking(event.key, event.parking);
+        else if (event.kind === "unparked") relay.accounts.applyParking(event.key, null);
+        else void rescanAccounts();
+      },
+      () => void adoptParkings(relay, poolState),
+    );
+    await adoptParkings(relay, poolState);
+  }
   const scan = setInterval(() => void rescanAccounts(), ACCOUNT_SCAN_MS);
   scan.unref();
   server.once("close", () => clearInterval(scan));
@@ -174,6 +188,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       return shuttingDown;
     },
   };
+}
+
+/** The parkings other instances recorded for this instance's accounts (at start, after a reconnection). */
+async function adoptParkings(relay: Relay, poolState: RedisPoolState): Promise<void> {
+  const keys = relay.accounts.accounts.map((a) => a.key);
+  const found = await poolState.parkings(keys).catch(() => new Map<string, SharedParking>());
+  for (const [key, parking] of found) relay.accounts.applyParking(key, parking);
 }
 
 async function gracefulShutdown(

@@ -15,18 +15,16 @@ export interface SignIn {
   key: string;
   /** The file the sign-in comes from (null: environment only). */
   file: string | null;
-  /** "relay" (its own login), "codex" (the Codex CLI's auth.json) or "env". */
-  origin: "relay" | "codex" | "env";
+  /** "relay" (its own login), "codex" (the Codex CLI's auth.json), "env", or "redis" (the shared store). */
+  origin: "relay" | "codex" | "env" | "redis";
   store: TokenStore;
   seedLoader?: () => Promise<AuthDocument | null>;
 }
 
 export async function discoverSignIns(config: Config): Promise<SignIn[]> {
   if (config.tokenStore === "redis") {
-    // The Redis store needs a connection; the server builds it in token-stores.ts.
-    throw new Error(
-      "this command reads file and memory token stores only; with TOKEN_STORE=redis ask a running relay (GET /health)",
-    );
+    // The Redis store needs a connection: token-stores.ts builds it (the server and `status` use that).
+    throw new Error("with TOKEN_STORE=redis the accounts are listed from Redis (token-stores.ts)");
   }
   const fromEnv = config.chatgptAccessToken !== null || config.codexAuthJson !== null;
   const relayFiles = fromEnv ? [] : await listAccountFiles(config.relayHome);

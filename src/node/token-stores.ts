@@ -1,29 +1,50 @@
-// Node: picks the token store TOKEN_STORE names and what goes with it — the seed for a store that is not the
-// Codex CLI's auth.json, and, for Redis, the shared connection, the response cache on it and its state for
-// /health.
+// Node: picks the token store TOKEN_STORE names and builds every account's entry in it, with what goes with
+// them — the seed for a store that is not the sign-in's own file, each account's persisted installation id, and,
+// for Redis, the shared connection, the accounts every instance serves, the pool's shared state, the response
+// cache on it and its state for /health.
 
 import { ConfigError, type Config } from "../config.ts";
 import type { Logger } from "../core/logger.ts";
 import { silentLogger } from "../core/logger.ts";
-import { listAccountFiles } from "../auth/account-files.ts";
+import { accountKeyOf, listAccountFiles } from "../auth/account-files.ts";
 import { parseAuthJson } from "../auth/document.ts";
 import { defaultAuthPath, readAuthFile } from "../auth/file-store.ts";
 import { connectRedis, type RedisConnection, type RedisState } from "../auth/redis-connection.ts";
 import { createRedisStoreFactory } from "../auth/redis-store.ts";
-import { seedStore } from "../auth/seed-store.ts";
+import { createRedisPoolState, type RedisPoolState } from "../auth/redis-pool-state.ts";
+import { fileInstallationId } from "../auth/installation-ids.ts";
+import { seedStore, type SeedOutcome } from "../auth/seed-store.ts";
 import { TokenStoreUnavailableError } from "../auth/store-errors.ts";
 import { loadEncryptionKey, TokenEncryptionError } from "../auth/token-encryption.ts";
-import { DEFAULT_ACCOUNT_KEY, type AuthDocument, type TokenStore } from "../auth/types.ts";
+import {
+  DEFAULT_ACCOUNT_KEY,
+  type AuthDocument,
+  type TokenStore,
+  type TokenStoreFactory,
+} from "../auth/types.ts";
 import type { ResponseStore } from "../responses/response-store.ts";
 import { createRedisResponseStore } from "../responses/redis-response-store.ts";
-import { discoverSignIns } from "./sign-ins.ts";
+import { discoverSignIns, newRelaySignIns, type SignIn } from "./sign-ins.ts";
 
 /** How long the start waits for Redis before serving anyway (requests then get 503 until it is reachable). */
 export const REDIS_START_WAIT_MS = 5_000;
 
-export interface NodeStores {
+/** One account as the Node runtime gives it to the pool. */
+export interface NodeAccount {
+  key: string;
   store: TokenStore;
   seedLoader?: () => Promise<AuthDocument | null>;
+  /** Persisted per account (installation-ids.ts; Redis: shared by every instance). */
+  installationId: string;
+}
+
+export interface NodeStores {
+  /** Every account this instance serves (one, in the default set-up). */
+  accounts: NodeAccount[];
+  /** Accounts that appeared since (a file copied into accounts/, a login; with Redis: another instance's). */
+  newAccounts(known: ReadonlySet<string>): Promise<NodeAccount[]>;
+  /** Set with Redis: the pool's state shared by every instance (parkings, conversations, accounts). */
+  poolState?: RedisPoolState;
   /** Set with Redis: the response cache shared by every instance. */
   responseStore?: ResponseStore;
   /** The store was seeded from OPENAI_CODEX_AUTH/auth.json and is the only source from now on. */
@@ -35,14 +56,52 @@ export interface NodeStores {
 
 export async function createNodeStore(config: Config, logger: Logger = silentLogger): Promise<NodeStores> {
   if (config.tokenStore !== "redis") {
-    // The first sign-in found (see sign-ins.ts for the order).
-    const [first] = await discoverSignIns(config);
-    return { store: first!.store, seedLoader: first!.seedLoader, close: async () => undefined };
+    const withId = async (s: SignIn): Promise<NodeAccount> => ({
+      key: s.key,
+      store: s.store,
+      seedLoader: s.seedLoader,
+      installationId: await fileInstallationId(config.relayHome, s.key, logger),
+    });
+    // Every sign-in found (see sign-ins.ts for the order) is an account of the pool.
+    return {
+      accounts: await Promise.all((await discoverSignIns(config)).map(withId)),
+      newAccounts: async (known) => Promise.all((await newRelaySignIns(config, known)).map(withId)),
+      close: async () => undefined,
+    };
   }
   return createRedisStores(config, defaultAuthPath(config.codexHome), logger);
 }
 
-async function createRedisStores(config: Config, authPath: string, logger: Logger): Promise<NodeStores> {
+/** A sign-in this instance was given, to seed its account's entry in Redis with. */
+interface OwnSignIn {
+  key: string;
+  load(): Promise<AuthDocument | null>;
+}
+
+/**
+ * OPENAI_CODEX_AUTH (the default account), else every relay login in $CODEX_RELAY_HOME/accounts/ (one account
+ * each), else $CODEX_HOME/auth.json (the default account). Files are only read, never written.
+ */
+async function ownSignIns(config: Config, authPath: string, logger: Logger): Promise<OwnSignIn[]> {
+  if (config.codexAuthJson !== null) {
+    const text = config.codexAuthJson;
+    return [{ key: DEFAULT_ACCOUNT_KEY, load: async () => parseAuthJson(text, "OPENAI_CODEX_AUTH") }];
+  }
+  const files = await listAccountFiles(config.relayHome).catch(() => []);
+  const read = (file: string) => () =>
+    readAuthFile(file).catch((err: unknown) => {
+      logger.warn({ file, err: (err as Error).message }, "could not read a sign-in to seed Redis");
+      return null;
+    });
+  if (files.length) return files.map((file) => ({ key: accountKeyOf(file), load: read(file) }));
+  return [{ key: DEFAULT_ACCOUNT_KEY, load: read(authPath) }];
+}
+
+/** Connects to REDIS_URL with TOKEN_ENCRYPTION_KEY checked: what `serve` and `status` both need. */
+export async function openRedis(
+  config: Config,
+  logger: Logger,
+): Promise<{ connection: RedisConnection; storeFor: TokenStoreFactory; poolState: RedisPoolState }> {
   const url = config.redisUrl;
   if (url === null) {
     throw new ConfigError("REDIS_URL", "is required with TOKEN_STORE=redis, e.g. redis://localhost:6379");
@@ -58,29 +117,46 @@ async function createRedisStores(config: Config, authPath: string, logger: Logge
     );
   }
   const connection = connectRedis(url, logger);
-  const store = createRedisStoreFactory({ connection, encryptionKey, logger })(DEFAULT_ACCOUNT_KEY);
-  // The sign-in this instance was given: OPENAI_CODEX_AUTH, else the relay's own login ($CODEX_RELAY_HOME/accounts),
-  // else $CODEX_HOME/auth.json. Files are only read, never written.
-  const seed = async (): Promise<AuthDocument | null> => {
-    if (config.codexAuthJson !== null) return parseAuthJson(config.codexAuthJson, "OPENAI_CODEX_AUTH");
-    const [own] = await listAccountFiles(config.relayHome).catch(() => []);
-    return readAuthFile(own ?? authPath).catch((err: unknown) => {
-      logger.warn({ err: (err as Error).message }, "could not read auth.json to seed Redis");
-      return null;
-    });
+  return {
+    connection,
+    storeFor: createRedisStoreFactory({ connection, encryptionKey, logger }),
+    poolState: createRedisPoolState({ connection, logger }),
   };
+}
 
-  const seeded = await seedWhenReachable(connection, store, seed, logger).catch(async (err: unknown) => {
-    await connection.close();
-    throw err;
-  });
-  if (!seeded) {
+async function createRedisStores(config: Config, authPath: string, logger: Logger): Promise<NodeStores> {
+  const { connection, storeFor, poolState } = await openRedis(config, logger);
+  const seeded = new Set<string>();
+  const recorded = new Set<string>();
+  // Seeds each of this instance's sign-ins into its account's entry and records the account for every instance.
+  const seedOwn = async (own: OwnSignIn[]) => {
+    for (const s of own) {
+      if (seeded.has(s.key)) continue;
+      const store = storeFor(s.key);
+      const outcome = await seedStore(store, await s.load());
+      logSeed(logger, store, outcome);
+      // The default entry of an instance given nothing is an account only once some instance seeded it.
+      if (outcome !== "no-seed" || (await store.load()) !== null) {
+        await poolState.addAccount(s.key);
+        recorded.add(s.key);
+      }
+      seeded.add(s.key);
+    }
+  };
+  const own = await ownSignIns(config, authPath, logger);
+  const reachable = await seedWhenReachable(connection, () => seedOwn(own), logger).catch(
+    async (err: unknown) => {
+      await connection.close();
+      throw err;
+    },
+  );
+  if (!reachable) {
     // Redis was unreachable at start: seed once it answers (a wrong key is then reported on every request).
     void (async () => {
       for (;;) {
         if (!(await connection.waitUntilReady(60_000))) continue;
         try {
-          await seedWhenReachable(connection, store, seed, logger);
+          await seedWhenReachable(connection, () => seedOwn(own), logger);
           return;
         } catch (err) {
           logger.error({ err: (err as Error).message }, "could not seed the Redis token store");
@@ -89,24 +165,55 @@ async function createRedisStores(config: Config, authPath: string, logger: Logge
       }
     })();
   }
+  const accountOf = async (key: string): Promise<NodeAccount> => ({
+    key,
+    store: storeFor(key),
+    installationId: await poolState.installationId(key).catch(() => {
+      logger.warn({ account: key }, "Redis did not give the installation id; this process uses a new one");
+      return crypto.randomUUID();
+    }),
+  });
+  // Every account recorded (this instance's sign-ins among them); Redis not answering: this instance's own. With
+  // none at all, the default entry (empty: requests say how to sign in).
+  const shared = reachable ? await poolState.accountKeys().catch(() => [...recorded]) : own.map((s) => s.key);
+  const keys = shared.length ? [...new Set([...recorded, ...shared])].sort() : [DEFAULT_ACCOUNT_KEY];
   return {
-    store,
-    seedLoader: seed,
+    accounts: await Promise.all(keys.map(accountOf)),
+    async newAccounts(known) {
+      // Logins copied into accounts/ since the start are seeded like the first ones.
+      const files = config.codexAuthJson === null ? await ownSignIns(config, authPath, logger) : [];
+      await seedOwn(files.filter((s) => s.key !== DEFAULT_ACCOUNT_KEY && !seeded.has(s.key)));
+      const fresh = (await poolState.accountKeys()).filter((k) => !known.has(k));
+      return Promise.all(fresh.map(accountOf));
+    },
+    poolState,
     storeIsSeeded: true,
     responseStore: createRedisResponseStore({ connection, logger }),
     storeState: () => connection.state(),
-    close: () => connection.close(),
+    close: async () => {
+      await poolState.close();
+      await connection.close();
+    },
   };
 }
 
+function logSeed(logger: Logger, store: TokenStore, outcome: SeedOutcome): void {
+  if (outcome === "seeded")
+    logger.info({ key: store.location }, "Redis token store seeded from this instance's sign-in");
+  if (outcome === "replaced")
+    logger.info(
+      { key: store.location },
+      "a newer sign-in given to this instance replaced the tokens in Redis",
+    );
+}
+
 /**
- * Seeds (or replaces with a newer sign-in) the stored tokens and checks TOKEN_ENCRYPTION_KEY against them. False
+ * Runs the seeding once Redis answers, which also checks TOKEN_ENCRYPTION_KEY against the stored tokens. False
  * when Redis did not answer in time; a wrong key throws TokenEncryptionError (the start stops, nothing written).
  */
 async function seedWhenReachable(
   connection: RedisConnection,
-  store: TokenStore,
-  seed: () => Promise<AuthDocument | null>,
+  seed: () => Promise<void>,
   logger: Logger,
 ): Promise<boolean> {
   if (!(await connection.waitUntilReady(REDIS_START_WAIT_MS))) {
@@ -117,14 +224,7 @@ async function seedWhenReachable(
     return false;
   }
   try {
-    const outcome = await seedStore(store, await seed());
-    if (outcome === "seeded")
-      logger.info({ key: store.location }, "Redis token store seeded from this instance's sign-in");
-    if (outcome === "replaced")
-      logger.info(
-        { key: store.location },
-        "a newer sign-in given to this instance replaced the tokens in Redis",
-      );
+    await seed();
     return true;
   } catch (err) {
     if (err instanceof TokenStoreUnavailableError) {

@@ -34,7 +34,7 @@ export function createPooledClient(deps: PooledClientDeps): CodexClient {
     const ownMetadata = body.client_metadata === undefined;
     const tried = new Set<string>();
     for (;;) {
-      const account = pool.pick(options.sessionId, tried);
+      const account = await pool.pick(options.sessionId, tried);
       tried.add(account.key);
       if (ownMetadata) body.client_metadata = undefined;
       pool.begin(account);

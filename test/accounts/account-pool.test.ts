@@ -235,6 +235,23 @@ describe("tokens per account", () => {
     for (const [account, id] of metadata) expect(id).toBe(ids.get(account));
   });
 
+  it("each account's installation id is kept across restarts, like the Codex CLI's installation_id", async () => {
+    writeAccount("alice", A);
+    writeAccount("bob", B);
+    const idsSeen = () =>
+      new Map(fake.requests.map((r) => [accountOf(r), r.headers["x-codex-installation-id"]]));
+    let url = await start();
+    for (let i = 0; i < 4; i++) await chat(url, `id-${i}`);
+    const first = idsSeen();
+    expect(first.size).toBe(2);
+    await relay!.close();
+    fake.reset();
+    url = await start();
+    for (let i = 0; i < 4; i++) await chat(url, `id-again-${i}`);
+    expect(idsSeen()).toEqual(first);
+    expect(readFileSync(join(home, "relay", "installation-ids", "alice"), "utf8")).toBe(first.get(A));
+  });
+
   it("/health and /debug/auth list every account: fingerprints, plan, usage, state, no secrets", async () => {
     const paths = [writeAccount("alice", A), writeAccount("bob", B)];
     const url = await start();
