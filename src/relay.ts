@@ -16,7 +16,8 @@ import { createCodexClient, type CodexClient } from "./upstream/codex-client.ts"
 import { createPooledClient } from "./upstream/pooled-client.ts";
 import { RateLimitTracker } from "./upstream/rate-limits.ts";
 import { createModelCatalog, type ModelCatalog } from "./models/catalog.ts";
-import { UpstreamHealth, observeFetch } from "./observe/upstream-health.ts";
+import { UpstreamHealth } from "./observe/upstream-health.ts";
+import { observeTransport } from "./observe/transport-outcomes.ts";
 import { SecretScrubber, scrubbingLogger } from "./core/secret-scrubber.ts";
 import { RequestLog } from "./observe/request-log.ts";
 import { noMetrics, type RelayMetrics } from "./observe/metrics.ts";
@@ -133,7 +134,6 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
     logger,
     fetch: options.fetch,
   });
-  const observed = observeFetch(baseFetch, upstreamHealth);
   const openWebSocket = config.upstreamTransport !== "http" ? options.openWebSocket : undefined;
   // One WebSocket pool per account: a connection carries the credentials it was opened with.
   const websocketPools: WebSocketPool[] = [];
@@ -152,7 +152,8 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
       credentials: account.tokens,
       rateLimits: account.rateLimits,
       logger,
-      fetch: observed,
+      fetch: baseFetch,
+      watchTransport: (transport, name) => observeTransport(transport, name, upstreamHealth),
       scrubber: secrets,
       websocket: openWebSocket
         ? createWebSocketTransport({

@@ -136,7 +136,7 @@ function upstreamProblem(upstream: UpstreamHealthSnapshot, now: number): Readine
   if (latest.kind === "failure" && upstream.consecutiveFailures >= FAILING_AFTER) {
     return {
       reason: "upstream_failing",
-      message: `The ChatGPT backend failed the last ${upstream.consecutiveFailures} requests (unreachable or 5xx).`,
+      message: `The ChatGPT backend failed the last ${upstream.consecutiveFailures} requests (unreachable, 5xx, or a stream that broke).`,
     };
   }
   return null;

@@ -1,17 +1,15 @@
 // What the backend said lately, for /health and the status page: the last error (with its time), the streak of
 // failures since the last success, and whether the latest answer was a token rejection or a Cloudflare challenge.
-// Fed at the transport level (observeFetch below wraps the fetch the upstream client uses); another transport
-// (WebSocket) calls `record` itself with the same facts.
-
-import { fingerprint } from "../core/logger.ts";
-import { CLOUDFLARE_CHALLENGE_MESSAGE, describeUpstreamError } from "../upstream/upstream-error.ts";
+// Fed by the backend client's transports, every one of them (transport-outcomes.ts), and on Workers by the Durable
+// Object that shares a challenge between isolates (worker/shared-challenge.ts).
 
 /**
  * - `ok`: a 2xx answer.
  * - `answered`: the backend answered with a client-side error (400, 404, 429, …): it works and took the token.
  * - `token_rejected`: 401, or a 403 that is not a challenge (wrong or missing account).
  * - `challenge`: Cloudflare's HTML 403 with `cf-mitigated: challenge`.
- * - `failure`: 5xx or no answer at all (network error, timeout).
+ * - `failure`: 5xx, no answer at all (network error, timeout), or a stream that broke, went silent or ended with
+ *   the backend's own failure after the 200.
  */
 export type UpstreamOutcomeKind = "ok" | "answered" | "token_rejected" | "challenge" | "failure";
 
@@ -24,6 +22,8 @@ export interface UpstreamErrorRecord {
   at: string;
   /** Fingerprint of the access token the backend rejected (token_rejected only). */
   tokenFingerprint?: string | null;
+  /** Which transport carried the attempt. */
+  transport?: "http" | "websocket";
 }
 
 export interface UpstreamHealthSnapshot {
@@ -82,72 +82,4 @@ export function classifyStatus(status: number, headers: Headers): UpstreamErrorR
   }
   if (status >= 500) return "failure";
   return "answered";
-}
-
-const MAX_MESSAGE = 300;
-
-/**
- * A fetch that reports every backend reply to `health`. Costs nothing on a 2xx (no body is touched); on an error
- * it reads a clone of the (small) error body for the backend's message. A request aborted by its own signal (the
- * client went away, or the relay stopped it) is not the backend's fault and is not recorded.
- */
-export function observeFetch(inner: typeof fetch, health: UpstreamHealth): typeof fetch {
-  return async (input, init) => {
-    let res: Response;
-    try {
-      res = await inner(input, init);
-    } catch (err) {
-      if (!init?.signal?.aborted) {
-        health.record({
-          kind: "failure",
-          status: null,
-          code: "upstream_unreachable",
-          message: `Could not reach the ChatGPT backend: ${err instanceof Error ? err.message : String(err)}`,
-        });
-      }
-      throw err;
-    }
-    if (res.ok) {
-      health.recordSuccess();
-      return res;
-    }
-    const kind = classifyStatus(res.status, res.headers);
-    const contentType = res.headers.get("content-type");
-    // Recorded at once (the verdict must not wait for the body); the backend's own message is filled in when the
-    // body arrives.
-    const rec = health.record({
-      kind,
-      status: res.status,
-      code: kind === "challenge" ? "cloudflare_challenge" : null,
-      message:
-        kind === "challenge"
-          ? CLOUDFLARE_CHALLENGE_MESSAGE
-          : `The ChatGPT backend answered HTTP ${res.status}.`,
-      ...(kind === "token_rejected" ? { tokenFingerprint: fingerprint(bearerOf(init?.headers)) } : {}),
-    });
-    if (kind !== "challenge") {
-      res
-        .clone()
-        .text()
-        .then((text) => {
-          const info = describeUpstreamError(res.status, text, contentType);
-          rec.message = info.message.slice(0, MAX_MESSAGE);
-          rec.code = info.code;
-        })
-        .catch(() => {});
-    }
-    return res;
-  };
-}
-
-function bearerOf(headers: HeadersInit | undefined): string | null {
-  if (!headers) return null;
-  let value: string | null | undefined;
-  if (headers instanceof Headers) value = headers.get("authorization");
-  else if (Array.isArray(headers)) value = headers.find(([k]) => k.toLowerCase() === "authorization")?.[1];
-  else
-    value =
-      (headers as Record<string, string>).authorization ?? (headers as Record<string, string>).Authorization;
-  const m = value ? /^Bearer\s+(.+)$/i.exec(value) : null;
-  return m ? m[1]!.trim() : null;
 }

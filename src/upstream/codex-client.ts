@@ -64,6 +64,11 @@ export interface CodexClientDeps {
   websocket?: UpstreamTransport;
   /** Whether the catalogue entry of `model` prefers WebSockets (UPSTREAM_TRANSPORT=auto). */
   prefersWebSockets?: (model: string) => Promise<boolean>;
+  /**
+   * Wraps each transport once, to see every attempt's outcome on all of them (observe/transport-outcomes.ts: what
+   * /health knows of the backend).
+   */
+  watchTransport?: (transport: UpstreamTransport, name: "http" | "websocket") => UpstreamTransport;
   /** Stable id of this relay installation (x-codex-installation-id). */
   installationId: string;
   /** Base backoff in ms before retry n is base·2ⁿ with ±50 % jitter. */
@@ -81,10 +86,13 @@ const MAX_HTTP_ONLY = 10_000;
 
 export function createCodexClient(deps: CodexClientDeps): CodexClient {
   const { config, logger } = deps;
-  const http =
+  const watch = deps.watchTransport ?? ((transport: UpstreamTransport) => transport);
+  const http = watch(
     deps.transport ??
-    createHttpTransport({ url: config.responsesUrl, fetch: deps.fetch, compressor: deps.compressor });
-  const websocket = deps.websocket;
+      createHttpTransport({ url: config.responsesUrl, fetch: deps.fetch, compressor: deps.compressor }),
+    "http",
+  );
+  const websocket = deps.websocket && watch(deps.websocket, "websocket");
   const mode = config.upstreamTransport ?? "auto";
   const userAgent = `${config.originator}/${CODEX_CLIENT_VERSION} (codex-relay ${RELAY_VERSION})`;
   const retryBase = deps.retryBaseMs ?? 250;

@@ -1,0 +1,176 @@
+// Tells UpstreamHealth (/health, the status page, the upstream_errors metric) how every attempt on every transport
+// to the backend went. The backend client wraps each of its transports (HTTP/SSE, WebSocket) with this once, so
+// one place sees them all: a refusal (an HTTP status, a refused WebSocket handshake, a wrapped error frame), no
+// answer at all, and what happens after the 200 — a stream that breaks, goes silent, or ends with the backend's
+// own failure. A turn counts as a success only when its stream ends cleanly: a backend that answers 200 and then
+// breaks every stream is failing. Client-side refusals (a bad request, a usage limit) are answers, not failures.
+
+import { fingerprint } from "../core/logger.ts";
+import { RelayError } from "../core/errors.ts";
+import type { UpstreamEvent } from "../responses/types.ts";
+import type { TransportAttempt, TransportOutcome, UpstreamTransport } from "../upstream/transport.ts";
+import { CLOUDFLARE_CHALLENGE_MESSAGE, describeUpstreamError } from "../upstream/upstream-error.ts";
+import { WebSocketUnavailable } from "../upstream/websocket-transport.ts";
+import { errorText, IdleTimeout } from "../upstream/stream-errors.ts";
+import { classifyStatus, type UpstreamErrorRecord, type UpstreamHealth } from "./upstream-health.ts";
+
+export type TransportName = "http" | "websocket";
+
+const MAX_MESSAGE = 300;
+
+/**
+ * Codes of a failed response (or an error event) that are about the request or the plan, not the backend's health:
+ * the backend worked and said no.
+ */
+const CLIENT_SIDE_CODES = new Set([
+  "context_length_exceeded",
+  "context_window_exceeded",
+  "invalid_prompt",
+  "invalid_request_error",
+  "invalid_encrypted_content",
+  "previous_response_not_found",
+  "usage_limit_reached",
+  "usage_not_included",
+  "insufficient_quota",
+  "rate_limit_exceeded",
+  "content_filter",
+  "cyber_policy",
+]);
+
+/** `transport` with every outcome reported to `health`; events pass through unchanged. */
+export function observeTransport(
+  transport: UpstreamTransport,
+  name: TransportName,
+  health: UpstreamHealth,
+): UpstreamTransport {
+  return {
+    async send(attempt: TransportAttempt): Promise<TransportOutcome> {
+      let outcome: TransportOutcome;
+      try {
+        outcome = await transport.send(attempt);
+      } catch (err) {
+        if (!(err instanceof WebSocketUnavailable) && !attempt.clientSignal?.aborted) {
+          const silent = attempt.controller.signal.reason instanceof IdleTimeout;
+          health.record({
+            kind: "failure",
+            status: null,
+            code: silent ? "upstream_idle_timeout" : "upstream_unreachable",
+            message: silent
+              ? "The ChatGPT backend sent no answer in time (UPSTREAM_IDLE_TIMEOUT_MS)."
+              : `Could not reach the ChatGPT backend: ${errorText(err)}`,
+            transport: name,
+          });
+        }
+        throw err;
+      }
+      if (!outcome.ok) {
+        recordRefusal(health, name, attempt, outcome);
+        return outcome;
+      }
+      return { ...outcome, events: watchedEvents(outcome.events, name, attempt, health) };
+    },
+  };
+}
+
+function recordRefusal(
+  health: UpstreamHealth,
+  name: TransportName,
+  attempt: TransportAttempt,
+  outcome: Extract<TransportOutcome, { ok: false }>,
+): void {
+  const kind = classifyStatus(outcome.status, outcome.headers);
+  const info =
+    kind === "challenge"
+      ? { message: CLOUDFLARE_CHALLENGE_MESSAGE, code: "cloudflare_challenge" }
+      : describeUpstreamError(outcome.status, outcome.text, outcome.headers.get("content-type"));
+  health.record({
+    kind,
+    status: outcome.status,
+    code: info.code,
+    message: info.message.slice(0, MAX_MESSAGE),
+    transport: name,
+    ...(kind === "token_rejected" ? { tokenFingerprint: fingerprint(bearerOf(attempt.headers)) } : {}),
+  });
+}
+
+/**
+ * The backend's events; the first terminal event or error decides the turn's outcome. A stream that ends without
+ * one, breaks or goes silent is a failure; a consumer that stops early (the client left) reports nothing.
+ */
+async function* watchedEvents(
+  events: AsyncIterable<UpstreamEvent>,
+  name: TransportName,
+  attempt: TransportAttempt,
+  health: UpstreamHealth,
+): AsyncGenerator<UpstreamEvent> {
+  let settled = false;
+  const settle = (record: Omit<UpstreamErrorRecord, "at" | "transport"> | null) => {
+    if (settled) return;
+    settled = true;
+    if (record) health.record({ ...record, transport: name });
+    else health.recordSuccess();
+  };
+  try {
+    for await (const event of events) {
+      if (!settled) {
+        const type = event.type;
+        if (type === "response.completed" || type === "response.incomplete") settle(null);
+        else if (type === "response.failed" || type === "error") settle(eventOutcome(event, attempt));
+      }
+      yield event;
+    }
+    settle({
+      kind: "failure",
+      status: null,
+      code: "upstream_stream_error",
+      message: "The backend's stream ended before the response was complete.",
+    });
+  } catch (err) {
+    if (!settled && !attempt.clientSignal?.aborted) {
+      const e = err instanceof RelayError ? err : null;
+      // An event too large for the relay is the relay's limit, not a failing backend.
+      if (e?.code !== "upstream_event_too_large") {
+        settle({
+          kind: "failure",
+          status: null,
+          code: e?.code ?? "upstream_stream_error",
+          message: (e?.message ?? errorText(err)).slice(0, MAX_MESSAGE),
+        });
+      }
+    }
+    throw err;
+  }
+}
+
+/** A `response.failed` or `error` event: a failure of the backend, or its answer to a request it would not serve. */
+function eventOutcome(
+  event: UpstreamEvent,
+  attempt: TransportAttempt,
+): Omit<UpstreamErrorRecord, "at" | "transport"> {
+  const source =
+    event.type === "response.failed"
+      ? (event.response as { error?: unknown } | undefined)?.error
+      : event.error;
+  const error = source !== null && typeof source === "object" ? (source as Record<string, unknown>) : {};
+  const flat = event as Record<string, unknown>;
+  const code = typeof error.code === "string" ? error.code : typeof flat.code === "string" ? flat.code : null;
+  const message =
+    typeof error.message === "string"
+      ? error.message
+      : typeof flat.message === "string"
+        ? flat.message
+        : "The backend failed the response.";
+  const rawStatus = flat.status ?? flat.status_code;
+  const status = typeof rawStatus === "number" && Number.isInteger(rawStatus) ? rawStatus : null;
+  const clientSide = status !== null ? status < 500 : code !== null && CLIENT_SIDE_CODES.has(code);
+  if (status === 401) {
+    const tokenFingerprint = fingerprint(bearerOf(attempt.headers));
+    return { kind: "token_rejected", status, code, message: message.slice(0, MAX_MESSAGE), tokenFingerprint };
+  }
+  return { kind: clientSide ? "answered" : "failure", status, code, message: message.slice(0, MAX_MESSAGE) };
+}
+
+function bearerOf(headers: Record<string, string>): string | null {
+  const m = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? "");
+  return m ? m[1]!.trim() : null;
+}
