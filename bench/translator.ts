@@ -10,6 +10,7 @@ import { ResponsesEventNormalizer } from "../src/responses/normalize-events.ts";
 import { ChatStreamTranslator, DONE_LINE, serializeChunk } from "../src/openai/chat-stream-translator.ts";
 import type { UpstreamEvent } from "../src/responses/types.ts";
 import { OutputLimiter, type OutputLimits } from "../src/core/output-limiter.ts";
+import { countTextTokens } from "../src/core/token-count.ts";
 import { streamEvents, type StreamContext } from "../test/fakes/scenarios.ts";
 
 /** Network-sized reads: the replayed bytes are cut into pieces of this size (not on event boundaries). */
@@ -106,7 +107,7 @@ export function measureLongLine(
 
 /**
  * Translates one stream; returns [upstream events, output bytes]. With `limits`, the parts pass through the
- * OutputLimiter as src/core/turn.ts puts it in (max_tokens: every text delta counted with o200k).
+ * OutputLimiter as src/core/turn.ts puts it in.
  */
 function replayOnce(input: ReplayInput, encoder: TextEncoder, limits?: OutputLimits): [number, number] {
   const decoder = new TextDecoder();
@@ -139,6 +140,25 @@ function replayOnce(input: ReplayInput, encoder: TextEncoder, limits?: OutputLim
   }
   out += encoder.encode(DONE_LINE).length;
   return [events, out];
+}
+
+/**
+ * The o200k tokens of the answer text in `input`: as max_tokens, the tightest budget that does not cut the answer,
+ * so the limiter has to count (the bound by length proves nothing near the end) without ending the stream early.
+ */
+export function answerTokens(input: ReplayInput): number {
+  const decoder = new TextDecoder();
+  const parser = new SseParser();
+  const normalizer = new ResponsesEventNormalizer();
+  let text = "";
+  for (const chunk of input.chunks) {
+    for (const m of parser.push(decoder.decode(chunk, { stream: true }))) {
+      if (m.data === "[DONE]") continue;
+      for (const part of normalizer.push(JSON.parse(m.data) as UpstreamEvent))
+        if (part.type === "text-delta") text += part.delta;
+    }
+  }
+  return countTextTokens(text);
 }
 
 /** Replays `input` for about `durationMs` (after a short warm-up) and reports upstream events per second. */

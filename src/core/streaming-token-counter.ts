@@ -11,6 +11,12 @@
 // `pushWithin` also enforces a budget: of a delta that would take the total past it, it keeps the longest prefix
 // that ends on a token boundary within the budget (the tokens of the open tail + delta, cut after the last one that
 // fits, decoded back to text).
+//
+// Counting is lazy: deltas are only appended to `pending` until the count is needed (`total` is read, the pending
+// text reaches PENDING_LIMIT characters, or the budget could be crossed). Whether the budget could be crossed is
+// decided without the tokenizer: every token covers at least one UTF-8 byte, so a text holds at most as many tokens
+// as its length when it is ASCII, and at most 3 × its length otherwise (a UTF-16 code unit is ≤ 3 UTF-8 bytes). Most answers that end on their
+// own are then never counted (the backend's usage arrives instead), and the rest are counted in a few batches.
 
 import { O200K_TOKEN_SPLIT_REGEX } from "gpt-tokenizer/encodingParams/constants";
 import { decode } from "gpt-tokenizer/encoding/o200k_base";
@@ -24,6 +30,15 @@ const SPLIT = new RegExp(O200K_TOKEN_SPLIT_REGEX.source, O200K_TOKEN_SPLIT_REGEX
 const PRE_TOKEN_CACHE_SIZE = 8192;
 const MAX_CACHED_LENGTH = 64;
 const preTokenCounts = new Map<string, number>();
+
+// Text held uncounted is bounded, so a long answer is counted as it goes and never kept whole.
+const PENDING_LIMIT = 16 * 1024;
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/** An upper bound on the o200k tokens of `text` (see the top of this file). */
+function maxTokensOf(text: string): number {
+  return NON_ASCII.test(text) ? 3 * text.length : text.length;
+}
 
 function preTokenTokens(pre: string): number {
   if (pre.length > MAX_CACHED_LENGTH) return countTextTokens(pre);
@@ -43,17 +58,20 @@ export class StreamingTokenCounter {
   private open = "";
   /** Tokens of `open`, cached. */
   private openTokens = 0;
+  /** Text pushed after `open`, not counted yet, and the most tokens it can hold (with `open`'s). */
+  private pending = "";
+  private maxUncounted = 0;
 
   /** Tokens of all the text pushed so far. */
   get total(): number {
+    this.settle();
     return this.closedTokens + this.openTokens;
   }
 
-  /** Adds `delta`; returns the new total. */
-  push(delta: string): number {
-    if (delta === "") return this.total;
-    this.append(this.open + delta);
-    return this.total;
+  /** Adds `delta` (counted when the total is next needed). */
+  push(delta: string): void {
+    if (delta === "") return;
+    this.add(delta, maxTokensOf(delta));
   }
 
   /**
@@ -62,6 +80,16 @@ export class StreamingTokenCounter {
    */
   pushWithin(delta: string, budget: number): string {
     if (delta === "") return delta;
+    const most = maxTokensOf(delta);
+    if (this.closedTokens + this.maxUncounted + most <= budget) {
+      this.add(delta, most);
+      return delta;
+    }
+    this.settle();
+    if (this.closedTokens + this.maxUncounted + most <= budget) {
+      this.add(delta, most);
+      return delta;
+    }
     const closedBefore = this.closedTokens;
     const openBefore = this.open;
     const text = openBefore + delta;
@@ -79,6 +107,20 @@ export class StreamingTokenCounter {
     // Not one more token fits; what was pushed before stays (it cannot be taken back).
     this.reset(closedBefore, openBefore);
     return "";
+  }
+
+  private add(delta: string, most: number): void {
+    this.pending += delta;
+    this.maxUncounted += most;
+    if (this.pending.length >= PENDING_LIMIT) this.settle();
+  }
+
+  /** Counts the pending text. */
+  private settle(): void {
+    if (this.pending === "") return;
+    const text = this.open + this.pending;
+    this.pending = "";
+    this.append(text);
   }
 
   private reset(closed: number, open: string): void {
@@ -109,5 +151,6 @@ export class StreamingTokenCounter {
     const start = aStart >= 0 ? aStart : bStart >= 0 ? bStart : text.length;
     this.open = start === 0 ? text : text.slice(start);
     this.openTokens = aTokens + bTokens;
+    this.maxUncounted = maxTokensOf(this.open);
   }
 }
