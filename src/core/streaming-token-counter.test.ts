@@ -100,27 +100,34 @@ describe("StreamingTokenCounter", () => {
   it("cuts exactly where the budget ends also when it is near the answer's length (counted lazily until then)", () => {
     const long = fc.array(piece, { minLength: 50, maxLength: 400 }).map((p) => p.join(""));
     fc.assert(
-      fc.property(long, fc.array(fc.nat(), { maxLength: 60 }), fc.integer({ min: -8, max: 8 }), (s, cuts, slack) => {
-        const whole = countTextTokens(s);
-        const budget = Math.max(0, whole + slack);
-        const counter = new StreamingTokenCounter();
-        let kept = "";
-        for (const d of split(s, cuts)) {
-          const k = counter.pushWithin(d, budget);
-          kept += k;
-          if (k !== d) break;
-        }
-        expect(s.startsWith(kept)).toBe(true);
-        expect(counter.total).toBe(countTextTokens(kept));
-        if (slack >= 0) expect(kept).toBe(s);
-        else expect(countTextTokens(kept)).toBeLessThanOrEqual(budget);
-      }),
+      fc.property(
+        long,
+        fc.array(fc.nat(), { maxLength: 60 }),
+        fc.integer({ min: -8, max: 8 }),
+        (s, cuts, slack) => {
+          const whole = countTextTokens(s);
+          const budget = Math.max(0, whole + slack);
+          const counter = new StreamingTokenCounter();
+          let kept = "";
+          for (const d of split(s, cuts)) {
+            const k = counter.pushWithin(d, budget);
+            kept += k;
+            if (k !== d) break;
+          }
+          expect(s.startsWith(kept)).toBe(true);
+          expect(counter.total).toBe(countTextTokens(kept));
+          if (slack >= 0) expect(kept).toBe(s);
+          else expect(countTextTokens(kept)).toBeLessThanOrEqual(budget);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it("counts a long answer exactly, reading the total between deltas or only at the end", () => {
-    const words = Array.from({ length: 12_000 }, (_, i) => (i % 7 === 0 ? " 1234" : i % 5 === 0 ? ",\n" : " word"));
+    const words = Array.from({ length: 12_000 }, (_, i) =>
+      i % 7 === 0 ? " 1234" : i % 5 === 0 ? ",\n" : " word",
+    );
     const whole = words.join("");
     const atEnd = new StreamingTokenCounter();
     const between = new StreamingTokenCounter();
