@@ -33,11 +33,12 @@ const preTokenCounts = new Map<string, number>();
 
 // Text held uncounted is bounded, so a long answer is counted as it goes and never kept whole.
 const PENDING_LIMIT = 16 * 1024;
-const NON_ASCII = /[^\u0000-\u007f]/;
+// Printable ASCII and the usual whitespace; anything else gets the 3× bound (also the rare ASCII controls: safe).
+const NOT_PLAIN_ASCII = /[^ -~\t\n\r]/;
 
 /** An upper bound on the o200k tokens of `text` (see the top of this file). */
 function maxTokensOf(text: string): number {
-  return NON_ASCII.test(text) ? 3 * text.length : text.length;
+  return NOT_PLAIN_ASCII.test(text) ? 3 * text.length : text.length;
 }
 
 function preTokenTokens(pre: string): number {
