@@ -65,6 +65,8 @@ export interface RelayOptions {
   accounts?: AccountSource[];
   /** Parkings and conversations shared with the other instances on the same store (Redis). */
   poolSharing?: PoolSharing;
+  /** How new conversations get an account (account-pool.ts); Workers: "hash". */
+  newConversations?: "headroom" | "hash";
   logger: Logger;
   fetch?: typeof fetch;
   /** Reads $CODEX_HOME/auth.json when the store is not the file itself (Node only). */
@@ -127,6 +129,7 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
     secrets,
     forcedRefreshIntervalMs: config.debugRefreshIntervalMs,
     sharing: options.poolSharing,
+    newConversations: options.newConversations,
   });
   const catalog = createModelCatalog({
     modelsUrl: config.modelsUrl,

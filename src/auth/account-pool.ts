@@ -126,6 +126,12 @@ export interface AccountPoolOptions {
   forcedRefreshIntervalMs?: number;
   /** Shares parkings and conversations with the other instances on the same store. */
   sharing?: PoolSharing;
+  /**
+   * How a conversation new to this instance gets its account: "headroom" (the most headroom; the default) or "hash"
+   * (rendezvous hashing of the session id over the accounts that can serve, so every instance that knows the same
+   * parkings picks the same account without asking anyone: Workers, whose isolates share no memory).
+   */
+  newConversations?: "headroom" | "hash";
 }
 
 /** A usage limit without a reset time parks the account this long. */
@@ -220,6 +226,18 @@ export function createAccountPool(o: AccountPoolOptions): AccountPool {
     return chosen;
   }
 
+  /** Rendezvous hashing: the account that can serve with the highest weight for this conversation. */
+  function hashed(sessionId: string, exclude?: ReadonlySet<string>): PoolAccount | null {
+    let chosen: PoolAccount | null = null;
+    let top = -1;
+    for (const a of accounts) {
+      if (exclude?.has(a.key) || !isEligible(a)) continue;
+      const w = rendezvousWeight(sessionId, a.key);
+      if (w > top) [chosen, top] = [a, w];
+    }
+    return chosen;
+  }
+
   /** The account this instance would give the request, and whether the conversation is new to this instance. */
   function choose(
     sessionId: string | null,
@@ -239,7 +257,8 @@ export function createAccountPool(o: AccountPoolOptions): AccountPool {
         return { account: a, claim: false, replacing: null };
       }
     }
-    const chosen = best(exclude);
+    const chosen =
+      o.newConversations === "hash" && sessionId !== null ? hashed(sessionId, exclude) : best(exclude);
     if (!chosen) throw unavailable();
     return { account: chosen, claim: sessionId !== null, replacing: key ?? null };
   }
@@ -464,6 +483,22 @@ export function createAccountPool(o: AccountPoolOptions): AccountPool {
     loadStates,
     tokens,
   };
+}
+
+/** FNV-1a of `conversation NUL account`, then murmur3's finaliser so that near keys spread: 0 … 2³²−1. */
+export function rendezvousWeight(conversation: string, account: string): number {
+  let h = 0x811c9dc5;
+  const text = `${conversation}\u0000${account}`;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 function storeOf(s: AccountSource): TokenStore {

@@ -15,7 +15,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "../core/logger.ts";
 import { silentLogger } from "../core/logger.ts";
 import type { PoolSharing, SharedParking } from "./account-pool.ts";
-import { parseInstallationId } from "./installation-ids.ts";
+import { parseInstallationId } from "./installation-id.ts";
 import type { RedisConnection } from "./redis-connection.ts";
 
 export const ACCOUNTS_KEY = "codex-relay:accounts";

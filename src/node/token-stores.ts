@@ -12,7 +12,7 @@ import { defaultAuthPath, readAuthFile } from "../auth/file-store.ts";
 import { connectRedis, type RedisConnection, type RedisState } from "../auth/redis-connection.ts";
 import { createRedisStoreFactory } from "../auth/redis-store.ts";
 import { createRedisPoolState, type RedisPoolState } from "../auth/redis-pool-state.ts";
-import { fileInstallationId } from "../auth/installation-ids.ts";
+import { fileInstallationId } from "../auth/installation-id-file.ts";
 import { seedStore, type SeedOutcome } from "../auth/seed-store.ts";
 import { TokenStoreUnavailableError } from "../auth/store-errors.ts";
 import { loadEncryptionKey, TokenEncryptionError } from "../auth/token-encryption.ts";

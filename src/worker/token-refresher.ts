@@ -9,6 +9,8 @@ import { createTokenManager, type TokenManager } from "../auth/token-manager.ts"
 import { createDurableObjectStore } from "../auth/durable-object-store.ts";
 import type { Credentials, TokenStatus } from "../auth/types.ts";
 import type { Logger } from "../core/logger.ts";
+import { parseInstallationId } from "../auth/installation-id.ts";
+import { accountAuthJson } from "./accounts.ts";
 import { variablesOf, type WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";
 import { requireEncryptionKey, sealerFor } from "./sealing.ts";
@@ -22,6 +24,7 @@ export interface IssuedCredentials {
 }
 
 const CHALLENGE_KEY = "upstream-challenge";
+const INSTALLATION_ID_KEY = "installation-id";
 
 export class TokenRefresher extends DurableObject<WorkerEnv> implements ChallengeBoard {
   private readonly managers = new Map<string, Promise<TokenManager>>();
@@ -41,6 +44,15 @@ export class TokenRefresher extends DurableObject<WorkerEnv> implements Challeng
 
   loadStatus(accountKey: string): Promise<Wire<TokenStatus>> {
     return this.run(accountKey, (m) => m.loadStatus());
+  }
+
+  /** The account's x-codex-installation-id, made once and kept in this object's storage (one object per account). */
+  async installationId(): Promise<string> {
+    const held = parseInstallationId(await this.ctx.storage.get<string>(INSTALLATION_ID_KEY));
+    if (held) return held;
+    const id = crypto.randomUUID();
+    await this.ctx.storage.put(INSTALLATION_ID_KEY, id);
+    return id;
   }
 
   /** The Worker's last Cloudflare challenge (see shared-challenge.ts); kept by the default account's object. */
@@ -85,7 +97,8 @@ export class TokenRefresher extends DurableObject<WorkerEnv> implements Challeng
 
   private async build(accountKey: string): Promise<TokenManager> {
     const vars = variablesOf(this.env);
-    const config = loadConfig(vars);
+    // Seeded from this account's own secret (accounts.ts), not from OPENAI_CODEX_AUTH.
+    const config = { ...loadConfig(vars), codexAuthJson: accountAuthJson(vars, accountKey) };
     const logger = this.log();
     const key = await requireEncryptionKey(vars.TOKEN_ENCRYPTION_KEY);
     const store = createDurableObjectStore({

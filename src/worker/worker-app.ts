@@ -1,12 +1,14 @@
 // Builds the relay and the app of a Worker isolate from its env: the same createApp(createRelay(…)) as Node, with
-// the tokens held by the account's Durable Object (KV as the read cache) and the runtime's own fetch.
+// one account per sign-in secret (accounts.ts), each account's tokens held by its own Durable Object (KV as the
+// read cache), and the runtime's own fetch.
 
 import type { Hono } from "hono";
 import { loadConfig } from "../config.ts";
 import { createApp } from "../app.ts";
 import { createRelay, type Relay } from "../relay.ts";
 import { createMemoryStore } from "../auth/memory-store.ts";
-import { DEFAULT_ACCOUNT_KEY } from "../auth/types.ts";
+import type { Logger } from "../core/logger.ts";
+import { workerAccounts } from "./accounts.ts";
 import { variablesOf, type WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";
 import { createRemoteTokens } from "./remote-tokens.ts";
@@ -21,23 +23,47 @@ export async function createWorkerApp(env: WorkerEnv): Promise<WorkerApp> {
   const vars = variablesOf(env);
   const config = loadConfig(vars);
   const logger = createConsoleLogger(config.logLevel);
-  // CHATGPT_ACCESS_TOKEN is used as it is and never stored: the core's TokenManager handles it in memory.
-  const tokens =
-    config.chatgptAccessToken === null
-      ? createRemoteTokens({
-          config,
-          env,
-          accountKey: DEFAULT_ACCOUNT_KEY,
-          sealer: sealerFor(await requireEncryptionKey(vars.TOKEN_ENCRYPTION_KEY), DEFAULT_ACCOUNT_KEY),
-          logger,
-        })
-      : undefined;
+  // Unbound: the Workers runtime rejects a fetch called as a method of another object.
+  const workerFetch: typeof fetch = (input, init) => fetch(input, init);
+  if (config.chatgptAccessToken !== null) {
+    // Used as it is and never stored: the core's TokenManager handles it in memory.
+    const relay = createRelay(config, { store: createMemoryStore(), logger, fetch: workerFetch });
+    return { app: createApp(relay), relay };
+  }
+  const key = await requireEncryptionKey(vars.TOKEN_ENCRYPTION_KEY);
+  // One account per sign-in secret (accounts.ts), each held by its own Durable Object.
+  const accounts = await Promise.all(
+    workerAccounts(vars).map(async (a) => ({
+      key: a.key,
+      tokens: createRemoteTokens({
+        config: { codexAuthJson: a.authJson },
+        env,
+        accountKey: a.key,
+        sealer: sealerFor(key, a.key),
+        logger,
+      }),
+      installationId: await installationIdOf(env, a.key, logger),
+    })),
+  );
   const relay = createRelay(config, {
-    store: createMemoryStore(),
-    tokens,
+    accounts,
+    // Isolates share no memory: a conversation's account is one every isolate computes alike.
+    newConversations: "hash",
     logger,
-    // Unbound: the Workers runtime rejects a fetch called as a method of another object.
-    fetch: (input, init) => fetch(input, init),
+    fetch: workerFetch,
   });
   return { app: createApp(relay), relay };
+}
+
+/** The account's installation id, kept by its Durable Object; asked once per isolate. */
+async function installationIdOf(env: WorkerEnv, accountKey: string, logger: Logger): Promise<string> {
+  try {
+    return await env.TOKEN_REFRESHER.get(env.TOKEN_REFRESHER.idFromName(accountKey)).installationId();
+  } catch (err) {
+    logger.warn(
+      { account: accountKey, err: err instanceof Error ? err.message : String(err) },
+      "could not read the installation id from the Durable Object; this isolate uses a new one",
+    );
+    return crypto.randomUUID();
+  }
 }

@@ -8,12 +8,20 @@ import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
 import { startFakeUpstream } from "../fakes/server.ts";
 import { readBody, sendJson } from "../fakes/http-util.ts";
+import { usageLimitReached } from "../fakes/fake-chatgpt.ts";
+
+/** The account ids of the pool project's sign-ins. */
+export const ALICE = "aaaaaaaa-0000-4000-8000-00000000000a";
+export const BOB = "bbbbbbbb-0000-4000-8000-00000000000b";
 
 declare module "vitest" {
   export interface ProvidedContext {
     fakeUrl: string;
     controlUrl: string;
     seedAuth: string;
+    /** The pool project's two accounts (test/workerd/pool/). */
+    seedAuthAlice: string;
+    seedAuthBob: string;
     encryptionKey: string;
     clientKey: string;
   }
@@ -32,6 +40,28 @@ export default async function setup(project: TestProject): Promise<() => Promise
         };
         return sendJson(res, 200, fake.issuer.login(body));
       }
+      if (req.method === "POST" && url.pathname === "/usage-limit") {
+        // The backend answers this account's requests with a usage limit (until /usage-limit with none).
+        const accounts = (url.searchParams.get("accounts") ?? "").split(",").filter(Boolean);
+        const resetsInSeconds = Number(url.searchParams.get("resets") ?? "3600");
+        fake.onRequest = accounts.length
+          ? (r) =>
+              accounts.includes(r.headers["chatgpt-account-id"] ?? "")
+                ? usageLimitReached({ resetsInSeconds })
+                : undefined
+          : undefined;
+        return sendJson(res, 200, { ok: true });
+      }
+      if (url.pathname === "/requests") {
+        // Which account each backend request went out with, and its installation id, since the last reset.
+        const seen = fake.requests.map((r) => ({
+          account: r.headers["chatgpt-account-id"] ?? null,
+          installationId: r.headers["x-codex-installation-id"] ?? null,
+          status: r.status ?? null,
+        }));
+        if (url.searchParams.get("reset") === "1") fake.reset();
+        return sendJson(res, 200, seen);
+      }
       if (url.pathname === "/refreshes") {
         const token = url.searchParams.get("token");
         return sendJson(res, 200, {
@@ -47,6 +77,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("fakeUrl", fake.url);
   project.provide("controlUrl", `http://127.0.0.1:${port}`);
   project.provide("seedAuth", JSON.stringify(fake.issuer.login({ ttlSeconds: 3600 })));
+  project.provide("seedAuthAlice", JSON.stringify(fake.issuer.login({ ttlSeconds: 3600, accountId: ALICE })));
+  // bob's sign-in is due: his Durable Object refreshes it on the first request.
+  project.provide("seedAuthBob", JSON.stringify(fake.issuer.login({ ttlSeconds: 60, accountId: BOB })));
   project.provide("encryptionKey", randomBytes(32).toString("base64"));
   project.provide("clientKey", `sk-relay-${randomBytes(12).toString("hex")}`);
 

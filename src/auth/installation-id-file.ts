@@ -8,14 +8,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../core/logger.ts";
 import { relayHomeDir } from "./account-files.ts";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The id a stored text holds (lower case, as the CLI writes it), or null when it is not a UUID. */
-export function parseInstallationId(text: string | null | undefined): string | null {
-  const t = text?.trim() ?? "";
-  return UUID.test(t) ? t.toLowerCase() : null;
-}
+import { parseInstallationId } from "./installation-id.ts";
 
 export function installationIdPath(relayHome: string | null | undefined, accountKey: string): string {
   return join(relayHomeDir(relayHome), "installation-ids", accountKey);

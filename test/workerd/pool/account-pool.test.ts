@@ -1,0 +1,114 @@
+// The account pool on Workers, in workerd: this project's Worker has two accounts from two secrets,
+// OPENAI_CODEX_AUTH_ALICE and OPENAI_CODEX_AUTH_BOB (vitest.workers.config.ts), each with its own Durable Object
+// and KV entry. New conversations spread over both; a conversation goes to the same account on every isolate; a
+// usage limit moves the request to the other account before any byte and parks the account on that isolate;
+// all parked → 429 with the earliest reset; installation ids per account, the same on every isolate.
+
+import { env } from "cloudflare:test";
+import { describe, expect, inject, it } from "vitest";
+import { tokenCacheKey } from "../../../src/auth/durable-object-store.ts";
+import { createWorkerHandler } from "../../../src/worker/index.ts";
+import { clientKey, executionContext } from "../helpers.ts";
+
+const ALICE = "aaaaaaaa-0000-4000-8000-00000000000a";
+const BOB = "bbbbbbbb-0000-4000-8000-00000000000b";
+const controlUrl = inject("controlUrl");
+
+const isolate = () => createWorkerHandler();
+
+function chat(handler: ReturnType<typeof isolate>, conversation: string) {
+  return handler.fetch(
+    new Request("https://relay.example/v1/chat/completions", {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${clientKey}`,
+        "content-type": "application/json",
+        "x-session-id": conversation,
+      },
+      body: JSON.stringify({ model: "gpt-5.4", messages: [{ role: "user", content: `hi ${conversation}` }] }),
+    }),
+    env,
+    executionContext(),
+  );
+}
+
+interface Seen {
+  account: string | null;
+  installationId: string | null;
+  status: number | null;
+}
+async function backendRequests(): Promise<Seen[]> {
+  return (await (await fetch(`${controlUrl}/requests?reset=1`)).json()) as Seen[];
+}
+async function usageLimit(accounts: string[], resets = 3600): Promise<void> {
+  await fetch(`${controlUrl}/usage-limit?accounts=${accounts.join(",")}&resets=${resets}`, {
+    method: "POST",
+  });
+}
+
+describe("several accounts on a Worker", () => {
+  it("both accounts serve, each from its own secret, Durable Object and KV entry; /health lists them", async () => {
+    await backendRequests();
+    const worker = isolate();
+    for (let i = 0; i < 8; i++) expect((await chat(worker, `spread-${i}`)).status).toBe(200);
+    const seen = await backendRequests();
+    expect(new Set(seen.map((r) => r.account))).toEqual(new Set([ALICE, BOB]));
+    // bob's sign-in was due: his Durable Object refreshed it and wrote his own KV entry.
+    expect(await env.KV.get(tokenCacheKey("bob"))).toMatch(/^crs1\./);
+    expect(await env.KV.get(tokenCacheKey("default"))).toBeNull();
+    const health = (await (
+      await worker.fetch(
+        new Request("https://relay.example/health", { headers: { authorization: `Bearer ${clientKey}` } }),
+        env,
+        executionContext(),
+      )
+    ).json()) as { accounts: { key: string; state: string }[] };
+    expect(health.accounts.map((a) => [a.key, a.state])).toEqual([
+      ["alice", "ready"],
+      ["bob", "ready"],
+    ]);
+  });
+
+  it("a conversation goes to the same account on every isolate; installation ids per account, shared, kept", async () => {
+    await backendRequests();
+    const isolates = [isolate(), isolate(), isolate()];
+    for (let c = 0; c < 6; c++) {
+      for (const worker of isolates) expect((await chat(worker, `sticky-${c}`)).status).toBe(200);
+      const seen = await backendRequests();
+      expect(seen).toHaveLength(3);
+      expect(new Set(seen.map((r) => r.account)).size).toBe(1);
+    }
+    for (let c = 0; c < 6; c++) await chat(isolates[c % 3]!, `ids-${c}`);
+    for (let c = 0; c < 6; c++) await chat(isolate(), `ids-fresh-${c}`);
+    const ids = new Map<string | null, Set<string | null>>();
+    for (const r of await backendRequests())
+      ids.set(r.account, (ids.get(r.account) ?? new Set()).add(r.installationId));
+    expect(ids.get(ALICE)!.size).toBe(1);
+    expect(ids.get(BOB)!.size).toBe(1);
+    expect([...ids.get(ALICE)!][0]).not.toBe([...ids.get(BOB)!][0]);
+  });
+
+  it("a usage limit moves the request to the other account before any byte; all parked → 429 with the earliest reset", async () => {
+    await backendRequests();
+    await usageLimit([ALICE]);
+    const worker = isolate();
+    const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => chat(worker, `limited-${i}`)));
+    expect(replies.map((r) => r.status)).toEqual(Array(10).fill(200));
+    const seen = await backendRequests();
+    expect(seen.filter((r) => r.account === ALICE && r.status !== 429)).toEqual([]);
+    // Parked on this isolate: alice gets nothing more from it.
+    for (let i = 0; i < 6; i++) expect((await chat(worker, `after-${i}`)).status).toBe(200);
+    expect((await backendRequests()).map((r) => r.account)).toEqual(Array(6).fill(BOB));
+
+    await usageLimit([ALICE, BOB], 600);
+    const res = await chat(worker, "all-parked");
+    expect(res.status).toBe(429);
+    const retryAfter = Number(res.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(500);
+    expect(retryAfter).toBeLessThanOrEqual(600);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("usage_limit_reached");
+    expect(body.error.message).toContain("All 2 ChatGPT accounts");
+    await usageLimit([]);
+  });
+});
