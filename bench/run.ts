@@ -7,7 +7,7 @@
 // something fails (a wrong answer, an error response), never on a missed target.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import http from "node:http";
 import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -912,7 +912,10 @@ async function main(): Promise<void> {
         root: ROOT,
         log,
         startRelay: async (env) => {
-          const r = await startRelay(fake.ready, undefined, env);
+          // With --profile each transport's relay writes its own profile (summarised after the table).
+          const dir = profileDir && join(profileDir, `agent-${env.UPSTREAM_TRANSPORT ?? "default"}`);
+          if (dir) mkdirSync(dir, { recursive: true });
+          const r = await startRelay(fake.ready, dir, env);
           return { url: r.url, stop: () => stopChild(r.child) };
         },
       });
@@ -1018,6 +1021,13 @@ function finish(started: number, profileDir: string | undefined): void {
       .sort((x, y) => statSync(y).size - statSync(x).size);
     if (files[0]) console.log("\n" + summarizeProfile(files[0], 30));
     else console.log(`- no CPU profile was written in ${profileDir}`);
+    for (const dir of readdirSync(profileDir).filter((d) => d.startsWith("agent-"))) {
+      const agentFiles = readdirSync(join(profileDir, dir))
+        .filter((f) => f.endsWith(".cpuprofile"))
+        .map((f) => join(profileDir, dir, f))
+        .sort((x, y) => statSync(y).size - statSync(x).size);
+      if (agentFiles[0]) console.log(`\n${dir}: ` + summarizeProfile(agentFiles[0], 30));
+    }
   }
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }

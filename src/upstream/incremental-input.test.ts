@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ResponsesInputItem, ResponsesRequestBody } from "../responses/types.ts";
-import { incrementalItems, turnSettings, type ConnectionTurn } from "./incremental-input.ts";
+import { incrementalItems, sameJson, turnSettings, type ConnectionTurn } from "./incremental-input.ts";
 
 const user = (text: string): ResponsesInputItem => ({
   type: "message",
@@ -75,5 +75,53 @@ describe("incrementalItems", () => {
   it("ignores per-turn fields (client_metadata) when comparing settings", () => {
     const next = body([user("hi"), answer, call, output], { client_metadata: { turn: "2" } });
     expect(incrementalItems(prev, next)).toEqual([output]);
+  });
+});
+
+describe("sameJson", () => {
+  it("says whether two values serialise to the same JSON", () => {
+    const values: unknown[] = [
+      null,
+      0,
+      1,
+      "a",
+      "",
+      true,
+      false,
+      [],
+      {},
+      [1, "a", null],
+      [1, "a"],
+      { a: 1 },
+      { a: 1, b: undefined },
+      { a: 2 },
+      { b: 1 },
+      { a: [1, { b: "x" }] },
+      { a: [1, { b: "y" }] },
+      { a: { b: { c: [true] } } },
+      [undefined],
+      [null],
+      { 0: "a" },
+      ["a"],
+    ];
+    for (const a of values) {
+      for (const b of values) {
+        expect(sameJson(a, b), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`).toBe(
+          JSON.stringify(a) === JSON.stringify(b),
+        );
+      }
+    }
+  });
+
+  it("ignores key order", () => {
+    expect(sameJson({ a: 1, b: [2] }, { b: [2], a: 1 })).toBe(true);
+  });
+
+  it("compares copies of a long history (as a client re-sends it) without sharing objects", () => {
+    const history = Array.from({ length: 200 }, (_, i) => user(`turn ${i} `.repeat(100)));
+    expect(sameJson(history, structuredClone(history))).toBe(true);
+    const edited = structuredClone(history);
+    (edited[150]!.content as { text: string }[])[0]!.text += "!";
+    expect(sameJson(history, edited)).toBe(false);
   });
 });

@@ -13,8 +13,6 @@ export interface ConnectionTurn {
   settings: string;
   /** The whole input of that turn (not the delta that went out). */
   input: ResponsesInputItem[];
-  /** `input`'s items serialised, made after the turn (off the next turn's path) by `serialiseInput`. */
-  inputJson?: string[];
   /** The items the backend produced (response.output_item.done). */
   output: ResponsesInputItem[];
   responseId: string;
@@ -44,14 +42,11 @@ export function incrementalItems(
   const input = body.input;
   const sent = previous.input;
   if (input.length <= sent.length) return null;
-  const sentJson = previous.inputJson;
+  // Compared in place, value by value: a long history is walked once, with no serialisation and no copies.
   for (let i = 0; i < sent.length; i++) {
     const a = input[i]!;
     const b = sent[i]!;
-    if (a === b) continue;
-    const aJson = JSON.stringify(a);
-    if (aJson === (sentJson?.[i] ?? JSON.stringify(b))) continue;
-    if (!sameWithoutIds(a, b)) return null;
+    if (!sameJson(a, b) && !sameWithoutIds(a, b)) return null;
   }
   let i = sent.length;
   for (const produced of previous.output) {
@@ -113,22 +108,43 @@ function messageText(item: JsonObject): string {
   return text;
 }
 
-/** Serialises a turn's input for the next turn's comparison (call it after the turn, not on its way). */
-export function serialiseInput(turn: ConnectionTurn): void {
-  turn.inputJson ??= turn.input.map((item) => JSON.stringify(item));
-}
-
 /**
  * The same input item, ids aside: a previous_response_id replayed by the relay's response cache comes back without
  * the item ids the backend never stored.
  */
 function sameWithoutIds(a: JsonObject, b: JsonObject): boolean {
   if (!("id" in a) && !("id" in b)) return false;
-  const { id: _a, ...restA } = a;
-  const { id: _b, ...restB } = b;
-  return sameJson(restA, restB);
+  return sameJsonObject(a, b, "id");
 }
 
-function sameJson(a: JsonObject, b: JsonObject): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** Equal as JSON: what JSON.stringify of both would give, key order aside (undefined members count as absent). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      // JSON.stringify writes undefined array members as null.
+      if (!sameJson(a[i] ?? null, b[i] ?? null)) return false;
+    }
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  return sameJsonObject(a as JsonObject, b as JsonObject);
+}
+
+function sameJsonObject(a: JsonObject, b: JsonObject, skip?: string): boolean {
+  let keys = 0;
+  for (const key in a) {
+    if (key === skip || !Object.hasOwn(a, key)) continue;
+    const value = a[key];
+    if (value === undefined) continue;
+    if (!sameJson(value, b[key])) return false;
+    keys++;
+  }
+  for (const key in b) {
+    if (key === skip || !Object.hasOwn(b, key)) continue;
+    if (b[key] !== undefined) keys--;
+  }
+  return keys === 0;
 }

@@ -5,7 +5,7 @@
 
 import type { ResponsesInputItem, UpstreamEvent } from "../responses/types.ts";
 import { idleWatchdog } from "./idle-watchdog.ts";
-import { incrementalItems, serialiseInput, turnSettings, type ConnectionTurn } from "./incremental-input.ts";
+import { incrementalItems, turnSettings, type ConnectionTurn } from "./incremental-input.ts";
 import { parseEvent } from "./sse-event-stream.ts";
 import { brokenMidStream, clientGone, IdleTimeout, idleTimeoutError } from "./stream-errors.ts";
 import type { TransportAttempt, TransportOutcome, UpstreamTransport } from "./transport.ts";
@@ -135,9 +135,7 @@ async function* readFrames(
           if (type === "response.completed") {
             const id = idOf(event.response) ?? responseId;
             const done: ConnectionTurn = { ...turn, output, responseId: id };
-            connection.lastTurn = done;
-            // The next turn compares its input with this one: serialise it now, while the client reads.
-            setTimeout(() => serialiseInput(done), 0);
+            connection.lastTurn = done; // the next turn compares its input with this one (incremental-input.ts)
           }
           settled = true;
           pool.release(connection);
