@@ -63,6 +63,7 @@ const { values: args } = parseArgs({
     "round-ms": { type: "string", default: "1000" },
     rounds: { type: "string", default: "3" },
     streams: { type: "string", default: "1000" },
+    "agent-conversations": { type: "string", default: "3" },
     "bare-client": { type: "string", default: "fetch" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -71,12 +72,14 @@ if (args.help) {
   console.log(`usage: npm run bench -- [--profile] [--only <cell>]… [--rounds 3] [--round-ms 1000] [--streams 1000]
   cells: ${CELLS.join(", ")} (--only matches by prefix: --only chat; agent: the 30-turn agent conversation over HTTP and WebSocket)
   --profile  run the relay with --cpu-prof and print where its time went after the table
+  --agent-conversations 3  conversations per side in the agent cell (the median per turn is reported)
   --bare-client http  the reference proxy calls the fake with node:http instead of fetch (what fetch costs)`);
   process.exit(0);
 }
 const ROUNDS = Number(args.rounds);
 const ROUND_MS = Number(args["round-ms"]);
 const STREAMS = Number(args.streams);
+const AGENT_CONVERSATIONS = Number(args["agent-conversations"]);
 const BARE_CLIENT = args["bare-client"] === "http" ? "http" : "fetch";
 const wanted = (id: string) => !args.only || args.only.some((o) => id.startsWith(o));
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
@@ -906,7 +909,7 @@ async function main(): Promise<void> {
     if (wanted("agent")) {
       const sides = await runAgentBench({
         turns: AGENT_TURNS,
-        repetitions: 3,
+        repetitions: AGENT_CONVERSATIONS,
         rttMs: 40,
         uplinkBitsPerSecond: 10_000_000,
         root: ROOT,
@@ -990,7 +993,7 @@ function agentTable(sides: AgentSide[]): void {
   ]);
   agentLines.push(
     "",
-    `Agent conversation, ${AGENT_TURNS} turns with tool calls, simulated link 40 ms round trip and 10 Mbit/s uplink (median of 3 conversations per side):`,
+    `Agent conversation, ${AGENT_TURNS} turns with tool calls, simulated link 40 ms round trip and 10 Mbit/s uplink (median of ${AGENT_CONVERSATIONS} conversations per side):`,
     "",
     ...lines.map((l) => `| ${l.join(" | ")} |`),
   );
