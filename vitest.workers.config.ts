@@ -27,7 +27,15 @@ export default defineConfig({
         plugins: [
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.jsonc" },
-            miniflare: { bindings: { ...common(inject), OPENAI_CODEX_AUTH: inject("seedAuth") } },
+            miniflare: {
+              bindings: {
+                ...common(inject),
+                OPENAI_CODEX_AUTH: inject("seedAuth"),
+                // Every model on the WebSocket where a Worker can use it (a client's own WebSocket,
+                // responses-websocket.test.ts); chat and the other POST routes stay on HTTP.
+                UPSTREAM_TRANSPORT: "websocket",
+              },
+            },
           })),
         ],
         test: {

@@ -36,6 +36,12 @@ export interface AppOptions {
    * whose Host is not a loopback name or in ALLOWED_HOSTS (DNS rebinding).
    */
   bindHost?: string;
+  /**
+   * Serves GET /v1/responses with a WebSocket upgrade, after the same guards as every /v1 route, where the runtime
+   * answers upgrades through the app (Workers). Without it the route answers 426 (Node serves the upgrade before
+   * the app, src/node/responses-websocket.ts).
+   */
+  responsesWebSocket?: (c: Context) => Response;
 }
 
 export function createApp(relay: Relay, options: AppOptions = {}): Hono {
@@ -261,7 +267,11 @@ export function createApp(relay: Relay, options: AppOptions = {}): Hono {
   app.post("/v1/chat/completions", (c) => chatCompletions(c, relay));
   app.post("/v1/completions", (c) => completions(c, relay));
   app.post("/v1/responses", (c) => responses(c, relay));
-  app.get("/v1/responses", () => responsesWebSocket());
+  app.get("/v1/responses", (c) =>
+    options.responsesWebSocket && c.req.header("upgrade")?.toLowerCase() === "websocket"
+      ? options.responsesWebSocket(c)
+      : responsesWebSocket(),
+  );
   app.post("/v1/messages", (c) => messages(c, relay));
   app.post("/v1/messages/count_tokens", (c) => countTokens(c, relay));
   app.get("/v1/models", async (c) =>

@@ -29,6 +29,8 @@ import { WebSocketPool } from "./upstream/websocket-pool.ts";
 
 /** The backend closes a Responses WebSocket after 60 minutes. */
 const BACKEND_WS_LIFETIME_MS = 60 * 60_000;
+/** Backend WebSockets one client connection may hold (websocketsPerConnection). */
+const CONNECTION_WEBSOCKETS = 4;
 
 export interface Relay {
   config: Config;
@@ -53,6 +55,12 @@ export interface Relay {
   responseStore: ResponseStore;
   /** Every account's WebSocket connections to the backend (null: this runtime or UPSTREAM_TRANSPORT=http has none). */
   websockets: { closeAll(): void } | null;
+  /**
+   * Where sockets live only as long as the client request that opened them (RelayOptions.websocketsPerConnection,
+   * Workers): a new pool of backend WebSockets for one client connection, passed with its turns
+   * (UpstreamRequestOptions.connections). Absent elsewhere.
+   */
+  connectionWebSockets?: () => WebSocketPool;
   startedAt: number;
 }
 
@@ -87,6 +95,11 @@ export interface RelayOptions {
   storeState?: () => StoreState;
   /** The runtime's opener of WebSockets to the backend; without it every turn goes over HTTP. */
   openWebSocket?: OpenBackendSocket;
+  /**
+   * The opener's sockets cannot outlive the client request that opened them (Workers: an I/O object belongs to its
+   * request). Only turns that bring a client connection's own pool (`connectionWebSockets`) use the WebSocket.
+   */
+  websocketsPerConnection?: boolean;
   /** The runtime's zstd for request bodies (UPSTREAM_COMPRESSION=zstd); without it bodies go uncompressed. */
   compressor?: Promise<RequestCompressor | null>;
 }
@@ -140,12 +153,14 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
   const openWebSocket = config.upstreamTransport !== "http" ? options.openWebSocket : undefined;
   // One WebSocket pool per account: a connection carries the credentials it was opened with.
   const websocketPools: WebSocketPool[] = [];
-  const newWebSocketPool = () => {
-    const pool = new WebSocketPool({
-      maxConnections: config.upstreamWsMaxConnections,
+  const poolOf = (maxConnections: number) =>
+    new WebSocketPool({
+      maxConnections,
       idleMs: config.upstreamWsIdleMs,
       lifetimeMs: BACKEND_WS_LIFETIME_MS,
     });
+  const newWebSocketPool = () => {
+    const pool = poolOf(config.upstreamWsMaxConnections);
     websocketPools.push(pool);
     return pool;
   };
@@ -165,6 +180,7 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
             open: openWebSocket,
           })
         : undefined,
+      websocketNeedsConnections: options.websocketsPerConnection,
       compressor: config.upstreamRequestCompression === "zstd" ? options.compressor : undefined,
       prefersWebSockets: async (model) => (await catalog.get(model))?.preferWebsockets ?? false,
       installationId: account.installationId,
@@ -186,6 +202,9 @@ export function createRelay(config: Config, options: RelayOptions): Relay {
     responseStore: options.responseStore ?? createMemoryResponseStore(),
     storeState: options.storeState,
     websockets: openWebSocket ? { closeAll: () => websocketPools.forEach((p) => p.closeAll()) } : null,
+    // A client connection carries one conversation at a time, as a rule (the Codex CLI's); a few spare slots.
+    connectionWebSockets:
+      openWebSocket && options.websocketsPerConnection ? () => poolOf(CONNECTION_WEBSOCKETS) : undefined,
     startedAt: Date.now(),
   };
 }

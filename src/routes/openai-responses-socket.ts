@@ -35,6 +35,9 @@ export function openResponsesSocket(
   socket: ClientSocket,
   header: (name: string) => string | undefined,
 ): ResponsesSocketSession {
+  // Where backend sockets cannot outlive the client request that opened them (Workers), this connection keeps its
+  // own, closed with it; elsewhere its turns share the relay's pool (keyed by conversation).
+  const connections = relay.connectionWebSockets?.();
   const stores = [
     createMemoryResponseStore(new ResponseCache({ maxEntries: CONNECTION_RESPONSES })),
     relay.responseStore,
@@ -99,6 +102,7 @@ export function openResponsesSocket(
       const reply = await relay.upstream.stream(prepared.body, {
         signal: controller.signal,
         sessionId: prepared.sessionId,
+        connections,
       });
       const aggregator = new ResponseAggregator(prepared.model, prepared.previousResponseId);
       for await (const event of relayEvents(reply.events, aggregator, true, () =>
@@ -120,6 +124,7 @@ export function openResponsesSocket(
     closed() {
       closed = true;
       inFlight?.abort(new RelayError(499, "The client closed the request.", { code: "client_closed" }));
+      connections?.closeAll();
     },
     idle: () => queue,
   };

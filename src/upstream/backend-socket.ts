@@ -29,3 +29,53 @@ export class SocketClosed extends Error {
     super(code === null ? "the WebSocket broke" : `the WebSocket closed (code ${code})`);
   }
 }
+
+/**
+ * The frames a socket received and not yet read, for BackendSocket.next: a runtime's socket pushes each text frame
+ * and the end of the link here, whatever its event API.
+ */
+export class FrameInbox {
+  private readonly frames: string[] = [];
+  private waiter: ((v: string | SocketClosed) => void) | null = null;
+  private endedWith: SocketClosed | null = null;
+
+  get ended(): boolean {
+    return this.endedWith !== null;
+  }
+
+  push(text: string): void {
+    const w = this.waiter;
+    if (w) {
+      this.waiter = null;
+      w(text);
+    } else this.frames.push(text);
+  }
+
+  /** The link ended (the first end counts): a pending read rejects, later reads after the queued frames. */
+  end(reason: SocketClosed): void {
+    if (this.endedWith) return;
+    this.endedWith = reason;
+    const w = this.waiter;
+    this.waiter = null;
+    w?.(reason);
+  }
+
+  next(signal: AbortSignal): Promise<string> {
+    const queued = this.frames.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.endedWith) return Promise.reject(this.endedWith);
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<string>((resolve, reject) => {
+      const onAbort = () => {
+        this.waiter = null;
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.waiter = (v) => {
+        signal.removeEventListener("abort", onAbort);
+        if (v instanceof SocketClosed) reject(v);
+        else resolve(v);
+      };
+    });
+  }
+}

@@ -20,6 +20,7 @@ import type { RequestCompressor } from "./request-compression.ts";
 import type { UpstreamTransport } from "./transport.ts";
 import { clientGone, errorText, IdleTimeout, idleTimeoutError } from "./stream-errors.ts";
 import { WebSocketUnavailable } from "./websocket-transport.ts";
+import type { WebSocketPool } from "./websocket-pool.ts";
 
 export const RELAY_VERSION = "0.1.0";
 
@@ -34,6 +35,12 @@ export interface UpstreamRequestOptions {
   signal?: AbortSignal;
   /** Stable per conversation: sent as session-id and used for prompt caching. */
   sessionId: string;
+  /**
+   * The WebSocket connections of the client connection this turn belongs to, used instead of the relay's pool:
+   * where a socket lives only as long as the client request that opened it (Workers), a client's WebSocket to the
+   * relay keeps its own connections to the backend.
+   */
+  connections?: WebSocketPool;
 }
 
 export interface UpstreamReply {
@@ -62,6 +69,11 @@ export interface CodexClientDeps {
   compressor?: Promise<RequestCompressor | null>;
   /** The WebSocket transport; without it every turn goes over HTTP. */
   websocket?: UpstreamTransport;
+  /**
+   * The runtime's sockets cannot outlive the client request that opened them (Workers): only turns that bring their
+   * own `connections` go over the WebSocket, the others over HTTP.
+   */
+  websocketNeedsConnections?: boolean;
   /** Whether the catalogue entry of `model` prefers WebSockets (UPSTREAM_TRANSPORT=auto). */
   prefersWebSockets?: (model: string) => Promise<boolean>;
   /**
@@ -110,8 +122,12 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
     };
   }
 
-  async function wantsWebSocket(body: ResponsesRequestBody, sessionId: string): Promise<boolean> {
+  async function wantsWebSocket(
+    body: ResponsesRequestBody,
+    { sessionId, connections }: UpstreamRequestOptions,
+  ): Promise<boolean> {
     if (!websocket || mode === "http") return false;
+    if (deps.websocketNeedsConnections && !connections) return false;
     if (Date.now() < wsRefusedUntil || httpOnly.has(sessionId)) return false;
     if (mode === "websocket") return true;
     return (await deps.prefersWebSockets?.(body.model)) ?? false;
@@ -129,7 +145,7 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
     const payload = () => (payloadText ??= JSON.stringify(body));
     let creds = await deps.credentials.getCredentials();
     let refreshedAfter401 = false;
-    let onWebSocket = await wantsWebSocket(body, options.sessionId);
+    let onWebSocket = await wantsWebSocket(body, options);
     /** Leaves the WebSocket for this turn; `budget`: the HTTP attempts start with a fresh retry budget. */
     const toHttp = (why: string, extra: Record<string, unknown> = {}) => {
       onWebSocket = false;
@@ -164,6 +180,7 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
           controller,
           idleMs: config.upstreamIdleTimeoutMs,
           clientSignal,
+          connections: options.connections,
         });
       } catch (err) {
         clearTimeout(headersTimer);

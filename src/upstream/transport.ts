@@ -4,6 +4,7 @@
 // map; it throws when the backend could not be reached at all.
 
 import type { ResponsesRequestBody, UpstreamEvent } from "../responses/types.ts";
+import type { WebSocketPool } from "./websocket-pool.ts";
 
 export interface TransportAttempt {
   /** Identity and auth headers the client built (authorization, account, originator, session-id, …). */
@@ -19,6 +20,8 @@ export interface TransportAttempt {
   idleMs: number;
   /** The client's own signal, to tell "the client went away" from other aborts. */
   clientSignal?: AbortSignal;
+  /** The WebSocket connections of the client connection this turn belongs to (see UpstreamRequestOptions). */
+  connections?: WebSocketPool;
 }
 
 export type TransportOutcome =

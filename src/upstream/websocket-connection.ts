@@ -5,6 +5,7 @@
 import WebSocket from "ws";
 import type { IncomingMessage } from "node:http";
 import {
+  FrameInbox,
   SocketClosed,
   type BackendSocket,
   type OpenBackendSocket,
@@ -76,32 +77,18 @@ function toHeaders(raw: IncomingMessage["headers"]): Headers {
 }
 
 class WsBackendSocket implements BackendSocket {
-  private readonly frames: string[] = [];
-  private waiter: ((v: string | SocketClosed) => void) | null = null;
-  private ended: SocketClosed | null = null;
+  private readonly inbox = new FrameInbox();
 
   constructor(private readonly ws: WebSocket) {
-    ws.on("message", (data: WebSocket.RawData, isBinary: boolean) => {
-      const text = isBinary ? "" : data.toString();
-      if (this.waiter) {
-        const w = this.waiter;
-        this.waiter = null;
-        w(text);
-      } else this.frames.push(text);
-    });
-    const end = (err: SocketClosed) => {
-      if (this.ended) return;
-      this.ended = err;
-      const w = this.waiter;
-      this.waiter = null;
-      w?.(err);
-    };
-    ws.on("close", (code: number) => end(new SocketClosed(code)));
-    ws.on("error", () => end(new SocketClosed(null)));
+    ws.on("message", (data: WebSocket.RawData, isBinary: boolean) =>
+      this.inbox.push(isBinary ? "" : data.toString()),
+    );
+    ws.on("close", (code: number) => this.inbox.end(new SocketClosed(code)));
+    ws.on("error", () => this.inbox.end(new SocketClosed(null)));
   }
 
   get closed(): boolean {
-    return this.ended !== null || this.ws.readyState !== WebSocket.OPEN;
+    return this.inbox.ended || this.ws.readyState !== WebSocket.OPEN;
   }
 
   send(text: string): Promise<void> {
@@ -112,22 +99,7 @@ class WsBackendSocket implements BackendSocket {
 
   /** The next text frame; rejects with SocketClosed when the link ends, or with the signal's reason. */
   next(signal: AbortSignal): Promise<string> {
-    const queued = this.frames.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    if (this.ended) return Promise.reject(this.ended);
-    if (signal.aborted) return Promise.reject(signal.reason);
-    return new Promise<string>((resolve, reject) => {
-      const onAbort = () => {
-        this.waiter = null;
-        reject(signal.reason);
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      this.waiter = (v) => {
-        signal.removeEventListener("abort", onAbort);
-        if (v instanceof SocketClosed) reject(v);
-        else resolve(v);
-      };
-    });
+    return this.inbox.next(signal);
   }
 
   /** Ends the connection at once (a turn in flight is abandoned: the backend stops it). */

@@ -29,6 +29,7 @@ export class WebSocketUnavailable extends Error {
 export interface WebSocketTransportDeps {
   /** The backend's Responses URL with ws(s)://. */
   url: string;
+  /** The relay's connections (a turn may bring its client connection's own: TransportAttempt.connections). */
   pool: WebSocketPool;
   /** Opens a socket: the runtime's (websocket-connection.ts on Node). */
   open: OpenBackendSocket;
@@ -39,10 +40,10 @@ export interface WebSocketTransportDeps {
 const TERMINAL = new Set(["response.completed", "response.failed", "response.incomplete"]);
 
 export function createWebSocketTransport(deps: WebSocketTransportDeps): UpstreamTransport {
-  const { pool } = deps;
   const open = deps.open;
 
   async function send(attempt: TransportAttempt): Promise<TransportOutcome> {
+    const pool = attempt.connections ?? deps.pool;
     const key = `${attempt.headers["chatgpt-account-id"] ?? ""}\n${attempt.sessionId}`;
     const settings = turnSettings(attempt.body);
     // A reused connection the backend closed while idle, or one at its lifetime limit, gets one fresh retry.

@@ -46,3 +46,14 @@ declare module "cloudflare:workers" {
     constructor(ctx: DurableObjectState, env: Env);
   }
 }
+
+/** Workers' WebSocket: the standard one, plus accept() (a socket from a WebSocketPair or a fetch upgrade). */
+interface WorkersWebSocket extends WebSocket {
+  accept(): void;
+}
+
+/** A WebSocket's two ends: the client's (returned in the 101 response) and the Worker's. */
+declare class WebSocketPair {
+  0: WorkersWebSocket;
+  1: WorkersWebSocket;
+}

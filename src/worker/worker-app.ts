@@ -10,7 +10,9 @@ import { createMemoryStore } from "../auth/memory-store.ts";
 import type { Logger } from "../core/logger.ts";
 import { workerAccounts } from "./accounts.ts";
 import { variablesOf, type WorkerEnv } from "./env.ts";
+import { openWorkersBackendSocket } from "./backend-socket.ts";
 import { createConsoleLogger } from "./logger.ts";
+import { acceptResponsesWebSocket } from "./responses-websocket.ts";
 import { createRemoteTokens } from "./remote-tokens.ts";
 import { requireEncryptionKey, sealerFor } from "./sealing.ts";
 
@@ -27,8 +29,13 @@ export async function createWorkerApp(env: WorkerEnv): Promise<WorkerApp> {
   const workerFetch: typeof fetch = (input, init) => fetch(input, init);
   if (config.chatgptAccessToken !== null) {
     // Used as it is and never stored: the core's TokenManager handles it in memory.
-    const relay = createRelay(config, { store: createMemoryStore(), logger, fetch: workerFetch });
-    return { app: createApp(relay), relay };
+    const relay = createRelay(config, {
+      store: createMemoryStore(),
+      logger,
+      fetch: workerFetch,
+      ...backendWebSockets,
+    });
+    return workerAppOf(relay);
   }
   const key = await requireEncryptionKey(vars.TOKEN_ENCRYPTION_KEY);
   // One account per sign-in secret (accounts.ts), each held by its own Durable Object.
@@ -51,8 +58,20 @@ export async function createWorkerApp(env: WorkerEnv): Promise<WorkerApp> {
     newConversations: "hash",
     logger,
     fetch: workerFetch,
+    ...backendWebSockets,
   });
-  return { app: createApp(relay), relay };
+  return workerAppOf(relay);
+}
+
+// Backend WebSockets only for the turns of a client's own WebSocket (GET /v1/responses): on Workers a socket cannot
+// outlive the request that opened it. Bodies and frames go uncompressed (README, "Transport to the backend").
+const backendWebSockets = { openWebSocket: openWorkersBackendSocket, websocketsPerConnection: true };
+
+function workerAppOf(relay: Relay): WorkerApp {
+  return {
+    app: createApp(relay, { responsesWebSocket: (c) => acceptResponsesWebSocket(relay, c.req.raw) }),
+    relay,
+  };
 }
 
 /** The account's installation id, kept by its Durable Object; asked once per isolate. */

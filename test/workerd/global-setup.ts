@@ -62,6 +62,34 @@ export default async function setup(project: TestProject): Promise<() => Promise
         if (url.searchParams.get("reset") === "1") fake.reset();
         return sendJson(res, 200, seen);
       }
+      if (url.pathname === "/backend-requests") {
+        // What the backend received for requests whose body mentions `marker`: how each went (HTTP or a frame).
+        const marker = url.searchParams.get("marker") ?? "";
+        return sendJson(
+          res,
+          200,
+          fake.requests
+            .filter((r) => JSON.stringify(r.resolvedInput ?? r.body).includes(marker))
+            .map((r) => {
+              const body = (r.body ?? {}) as { input?: { type?: string }[]; previous_response_id?: string };
+              return {
+                method: r.method,
+                connection: r.connection ?? null,
+                previousResponseId: body.previous_response_id ?? null,
+                inputTypes: (body.input ?? []).map((i) => i.type ?? "message"),
+              };
+            }),
+        );
+      }
+      if (req.method === "POST" && url.pathname === "/refuse-next-upgrade") {
+        // The backend's next WebSocket handshake is answered with this status (426, 503…).
+        const { status } = JSON.parse((await readBody(req)).toString("utf8")) as { status: number };
+        fake.backend.onUpgrade = () => {
+          fake.backend.onUpgrade = undefined;
+          return { kind: "http", status, body: { detail: `refused with ${status} by the test` } };
+        };
+        return sendJson(res, 200, {});
+      }
       if (url.pathname === "/refreshes") {
         const token = url.searchParams.get("token");
         return sendJson(res, 200, {
