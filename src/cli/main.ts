@@ -22,7 +22,9 @@ Environment (also read from .env in the working directory):
   CODEX_HOME               the Codex CLI's folder with its auth.json (default ~/.codex)
   CHATGPT_ACCESS_TOKEN     use this access token as is (never refreshed)
   OPENAI_CODEX_AUTH        the JSON content of an auth.json
-  TOKEN_STORE              file (default) or memory`;
+  TOKEN_STORE              file (default), memory, or redis (the accounts every instance shares)
+  REDIS_URL                with TOKEN_STORE=redis: redis://[:password@]host:6379[/db]
+  TOKEN_ENCRYPTION_KEY     the key the tokens in Redis are sealed with`;
 
 const ENV_OAUTH = `
   CHATGPT_OAUTH_ISSUER     the sign-in server (default https://auth.openai.com)

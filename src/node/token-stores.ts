@@ -3,6 +3,7 @@
 // for Redis, the shared connection, the accounts every instance serves, the pool's shared state, the response
 // cache on it and its state for /health.
 
+import { stat } from "node:fs/promises";
 import { ConfigError, type Config } from "../config.ts";
 import type { Logger } from "../core/logger.ts";
 import { silentLogger } from "../core/logger.ts";
@@ -76,6 +77,8 @@ export async function createNodeStore(config: Config, logger: Logger = silentLog
 interface OwnSignIn {
   key: string;
   load(): Promise<AuthDocument | null>;
+  /** Changes when the sign-in does (a file's mtime): a new `codex-relay login` is seeded again. */
+  version(): Promise<number>;
 }
 
 /**
@@ -85,7 +88,13 @@ interface OwnSignIn {
 async function ownSignIns(config: Config, authPath: string, logger: Logger): Promise<OwnSignIn[]> {
   if (config.codexAuthJson !== null) {
     const text = config.codexAuthJson;
-    return [{ key: DEFAULT_ACCOUNT_KEY, load: async () => parseAuthJson(text, "OPENAI_CODEX_AUTH") }];
+    return [
+      {
+        key: DEFAULT_ACCOUNT_KEY,
+        load: async () => parseAuthJson(text, "OPENAI_CODEX_AUTH"),
+        version: async () => 0,
+      },
+    ];
   }
   const files = await listAccountFiles(config.relayHome).catch(() => []);
   const read = (file: string) => () =>
@@ -93,8 +102,10 @@ async function ownSignIns(config: Config, authPath: string, logger: Logger): Pro
       logger.warn({ file, err: (err as Error).message }, "could not read a sign-in to seed Redis");
       return null;
     });
-  if (files.length) return files.map((file) => ({ key: accountKeyOf(file), load: read(file) }));
-  return [{ key: DEFAULT_ACCOUNT_KEY, load: read(authPath) }];
+  const version = (file: string) => async () => (await stat(file).catch(() => null))?.mtimeMs ?? -1;
+  if (files.length)
+    return files.map((file) => ({ key: accountKeyOf(file), load: read(file), version: version(file) }));
+  return [{ key: DEFAULT_ACCOUNT_KEY, load: read(authPath), version: version(authPath) }];
 }
 
 /** Connects to REDIS_URL with TOKEN_ENCRYPTION_KEY checked: what `serve` and `status` both need. */
@@ -126,12 +137,14 @@ export async function openRedis(
 
 async function createRedisStores(config: Config, authPath: string, logger: Logger): Promise<NodeStores> {
   const { connection, storeFor, poolState } = await openRedis(config, logger);
-  const seeded = new Set<string>();
+  /** The version of each own sign-in last seeded. */
+  const seeded = new Map<string, number>();
   const recorded = new Set<string>();
   // Seeds each of this instance's sign-ins into its account's entry and records the account for every instance.
   const seedOwn = async (own: OwnSignIn[]) => {
     for (const s of own) {
-      if (seeded.has(s.key)) continue;
+      const version = await s.version();
+      if (seeded.get(s.key) === version) continue;
       const store = storeFor(s.key);
       const outcome = await seedStore(store, await s.load());
       logSeed(logger, store, outcome);
@@ -140,7 +153,7 @@ async function createRedisStores(config: Config, authPath: string, logger: Logge
         await poolState.addAccount(s.key);
         recorded.add(s.key);
       }
-      seeded.add(s.key);
+      seeded.set(s.key, version);
     }
   };
   const own = await ownSignIns(config, authPath, logger);
@@ -180,9 +193,9 @@ async function createRedisStores(config: Config, authPath: string, logger: Logge
   return {
     accounts: await Promise.all(keys.map(accountOf)),
     async newAccounts(known) {
-      // Logins copied into accounts/ since the start are seeded like the first ones.
-      const files = config.codexAuthJson === null ? await ownSignIns(config, authPath, logger) : [];
-      await seedOwn(files.filter((s) => s.key !== DEFAULT_ACCOUNT_KEY && !seeded.has(s.key)));
+      // Logins copied into accounts/ since the start, and new sign-ins of known accounts (a `codex-relay login`
+      // after a dead sign-in), are seeded like the first ones; a newer sign-in replaces the stored one.
+      await seedOwn(await ownSignIns(config, authPath, logger));
       const fresh = (await poolState.accountKeys()).filter((k) => !known.has(k));
       return Promise.all(fresh.map(accountOf));
     },

@@ -253,6 +253,27 @@ describe.skipIf(!HAVE_REDIS)("the account pool on Redis, three instances", () =>
     for (const url of urls.slice(1)) for (let i = 0; i < 4; i++) await chat(url, `elsewhere-${url}-${i}`);
     expect(fake.requests.map(accountOf).filter((id) => id !== B)).toEqual([]);
     expect(fake.issuer.refreshCalls).toBe(1); // no other instance tried the dead refresh token again
+
+    // `codex-relay login` for alice on instance 0's machine: its next scan seeds the new sign-in into Redis, and
+    // every instance takes her back at its next look at the store.
+    // (A newer sign-in is told by its tokens' issue time, in whole seconds.)
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    writeAccount(join(dir, "home-0"), "alice", A);
+    expect(await relays[0]!.rescanAccounts()).toBe(0);
+    clock += 10_000;
+    for (const url of urls) {
+      await expect
+        .poll(async () => {
+          const h = (await (await fetch(`${url}/health`)).json()) as {
+            accounts: { key: string; state: string }[];
+          };
+          return h.accounts.find((a) => a.key === "alice")!.state;
+        })
+        .toBe("ready");
+    }
+    fake.reset();
+    for (let i = 0; i < 6; i++) expect((await chat(urls[2]!, `back-${i}`)).status).toBe(200);
+    expect(fake.requests.some((r) => accountOf(r) === A)).toBe(true);
   }, 90_000);
 
   it("`codex-relay status` with TOKEN_STORE=redis lists every account from Redis, with the shared parkings", async () => {
