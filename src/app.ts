@@ -257,7 +257,7 @@ export function createApp(relay: Relay, options: AppOptions = {}): Hono {
   app.get("/metrics", async (c) => {
     const text = await metricsText(relay);
     if (text === null) {
-      throw new RelayError(404, "This runtime keeps no metrics (/metrics is served by the Node relay).", {
+      throw new RelayError(404, "This relay was built without metrics.", {
         code: "metrics_unavailable",
       });
     }

@@ -55,6 +55,7 @@ export function observeRequests(relay: Relay, routes: string[]): MiddlewareHandl
     if (c.req.method === "OPTIONS") return next();
     const method = c.req.method === "HEAD" ? "GET" : c.req.method;
     const record = new RequestRecord(`${prefix}-${++seq}`, method, label(method, c.req.path), hooks);
+    if (metrics.flush) record.afterWrite = flushOnWaitUntil(c, metrics.flush);
     c.set("requestRecord", record);
     await next();
     const type = c.res.headers.get("content-type") ?? "";
@@ -62,6 +63,23 @@ export function observeRequests(relay: Relay, routes: string[]): MiddlewareHandl
     const err = c.error;
     const code = err instanceof RelayError ? err.code : err ? "relay_error" : null;
     record.responded(c.res.status, stream, code ?? (c.res.status >= 400 ? String(c.res.status) : null));
+  };
+}
+
+/**
+ * Workers: once the request is recorded (for a stream, at its end, while the response still runs), the metrics
+ * go out on the request's own waitUntil: the client never waits for them.
+ */
+function flushOnWaitUntil(c: Context, flush: () => Promise<void> | null): (() => void) | null {
+  let ctx: { waitUntil(p: Promise<unknown>): void };
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    return null; // no ExecutionContext: not a Worker
+  }
+  return () => {
+    const sending = flush();
+    if (sending) ctx.waitUntil(sending);
   };
 }
 

@@ -26,6 +26,8 @@ export class RequestRecord implements TurnObserver {
   tokens: TurnUsage | null = null;
   error: string | null = null;
   account: string | null = null;
+  /** Runs once the entry is written (Workers: schedules the metrics flush on the request's waitUntil). */
+  afterWrite: (() => void) | null = null;
   private turnOpen = false;
   private responseStatus: number | null = null;
   private stream = false;
@@ -104,5 +106,6 @@ export class RequestRecord implements TurnObserver {
       error: this.error,
       stream: this.stream,
     });
+    this.afterWrite?.();
   }
 }

@@ -125,22 +125,22 @@ export async function statusDetails(relay: Relay, baseUrl: string) {
 
 /** GET /metrics: Prometheus text, or null when this runtime keeps no metrics. */
 export function metricsText(relay: Relay) {
-  return relay.metrics.render({
-    usage() {
-      // One series per account of the pool (its own windows), labelled with a fingerprint of the account id.
-      const out: { account: string; window: "primary" | "secondary"; percent: number }[] = [];
-      for (const a of relay.accounts.accounts) {
-        const latest = a.rateLimits.latest;
-        if (!latest) continue;
-        const account = fingerprint(a.tokens.status().accountId) ?? "unknown";
-        for (const window of ["primary", "secondary"] as const) {
-          const percent = latest[window].usedPercent;
-          if (percent !== null) out.push({ account, window, percent });
-        }
-      }
-      return out;
-    },
-  });
+  return relay.metrics.render({ usage: () => usageSamples(relay) });
+}
+
+/** The usage gauge: one series per account of the pool (its own windows), labelled with the account's fingerprint. */
+export function usageSamples(relay: Pick<Relay, "accounts">) {
+  const out: { account: string; window: "primary" | "secondary"; percent: number; at: string }[] = [];
+  for (const a of relay.accounts.accounts) {
+    const latest = a.rateLimits.latest;
+    if (!latest) continue;
+    const account = fingerprint(a.tokens.status().accountId) ?? "unknown";
+    for (const window of ["primary", "secondary"] as const) {
+      const percent = latest[window].usedPercent;
+      if (percent !== null) out.push({ account, window, percent, at: latest.observedAt });
+    }
+  }
+  return out;
 }
 /** One account on /health, /debug/auth, /status.json and the page: state, plan, usage, fingerprints; never a token. */
 export function accountView(a: AccountState) {

@@ -16,6 +16,9 @@ import { createConsoleLogger } from "./logger.ts";
 import { requireEncryptionKey, sealerFor } from "./sealing.ts";
 import { toWire, type Wire } from "./wire.ts";
 import type { ChallengeBoard, SharedChallenge } from "./shared-challenge.ts";
+import { MetricCounters, type MetricsData } from "../observe/metric-counters.ts";
+import { MetricsAggregate } from "./metrics-board.ts";
+import { METRICS_OBJECT, type MetricsBoard } from "./worker-metrics.ts";
 
 /** Credentials and when their access token expires (ISO), so the isolate knows how long it may keep them. */
 export interface IssuedCredentials {
@@ -26,9 +29,10 @@ export interface IssuedCredentials {
 const CHALLENGE_KEY = "upstream-challenge";
 const INSTALLATION_ID_KEY = "installation-id";
 
-export class TokenRefresher extends DurableObject<WorkerEnv> implements ChallengeBoard {
+export class TokenRefresher extends DurableObject<WorkerEnv> implements ChallengeBoard, MetricsBoard {
   private readonly managers = new Map<string, Promise<TokenManager>>();
   private logger: Logger | null = null;
+  private aggregate: MetricsAggregate | null = null;
 
   getCredentials(accountKey: string): Promise<Wire<IssuedCredentials>> {
     return this.run(accountKey, async (m) => issued(m, await m.getCredentials()));
@@ -65,6 +69,19 @@ export class TokenRefresher extends DurableObject<WorkerEnv> implements Challeng
     const current = await this.lastChallenge();
     if (current && at(current) > at(state)) return; // isolates report late; the newest fact wins
     await this.ctx.storage.put(CHALLENGE_KEY, state);
+  }
+
+  /** The Worker's metrics, summed over its isolates (worker-metrics.ts); kept by the METRICS_OBJECT instance. */
+  async addMetrics(delta: MetricsData): Promise<void> {
+    await this.metricsAggregate().add(delta);
+  }
+
+  metrics(): Promise<MetricsData> {
+    return this.metricsAggregate().read();
+  }
+
+  private metricsAggregate(): MetricsAggregate {
+    return (this.aggregate ??= new MetricsAggregate(this.ctx.storage));
   }
 
   private run<T>(accountKey: string, fn: (manager: TokenManager) => Promise<T>): Promise<Wire<T>> {
@@ -108,8 +125,26 @@ export class TokenRefresher extends DurableObject<WorkerEnv> implements Challeng
       sealer: sealerFor(key, accountKey),
       logger,
     });
-    // Unbound: the Workers runtime rejects a fetch called as a method of another object.
-    return createTokenManager({ config, store, logger, fetch: (input, init) => fetch(input, init) });
+    // Unbound: the Workers runtime rejects a fetch called as a method of another object. The token manager's fetch
+    // only talks to the token endpoint: each call is a refresh, counted in the Worker's metrics.
+    const refreshing: typeof fetch = async (input, init) => {
+      let ok = false;
+      try {
+        const res = await fetch(input, init);
+        ok = res.ok;
+        return res;
+      } finally {
+        await this.countRefresh(ok);
+      }
+    };
+    return createTokenManager({ config, store, logger, fetch: refreshing });
+  }
+
+  private async countRefresh(ok: boolean): Promise<void> {
+    const counted = new MetricCounters();
+    counted.add("refreshes", { result: ok ? "ok" : "failed" }, 1);
+    const board = this.env.TOKEN_REFRESHER.get(this.env.TOKEN_REFRESHER.idFromName(METRICS_OBJECT));
+    await board.addMetrics(counted.take()!).catch(() => {});
   }
 }
 

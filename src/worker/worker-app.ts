@@ -15,6 +15,8 @@ import { createConsoleLogger } from "./logger.ts";
 import { acceptResponsesWebSocket } from "./responses-websocket.ts";
 import { createRemoteTokens } from "./remote-tokens.ts";
 import { requireEncryptionKey, sealerFor } from "./sealing.ts";
+import { createWorkerMetrics, METRICS_OBJECT, type WorkerMetrics } from "./worker-metrics.ts";
+import { usageSamples } from "../routes/service.ts";
 
 export interface WorkerApp {
   app: Hono;
@@ -27,15 +29,24 @@ export async function createWorkerApp(env: WorkerEnv): Promise<WorkerApp> {
   const logger = createConsoleLogger(config.logLevel);
   // Unbound: the Workers runtime rejects a fetch called as a method of another object.
   const workerFetch: typeof fetch = (input, init) => fetch(input, init);
+  // Counted per isolate, summed by the metrics Durable Object (worker-metrics.ts).
+  const metrics = createWorkerMetrics(
+    () => env.TOKEN_REFRESHER.get(env.TOKEN_REFRESHER.idFromName(METRICS_OBJECT)),
+    {
+      onError: (err) =>
+        logger.warn({ err: err instanceof Error ? err.message : String(err) }, "could not send the metrics"),
+    },
+  );
   if (config.chatgptAccessToken !== null) {
     // Used as it is and never stored: the core's TokenManager handles it in memory.
     const relay = createRelay(config, {
       store: createMemoryStore(),
       logger,
       fetch: workerFetch,
+      metrics,
       ...backendWebSockets,
     });
-    return workerAppOf(relay);
+    return workerAppOf(relay, metrics);
   }
   const key = await requireEncryptionKey(vars.TOKEN_ENCRYPTION_KEY);
   // One account per sign-in secret (accounts.ts), each held by its own Durable Object.
@@ -58,16 +69,18 @@ export async function createWorkerApp(env: WorkerEnv): Promise<WorkerApp> {
     newConversations: "hash",
     logger,
     fetch: workerFetch,
+    metrics,
     ...backendWebSockets,
   });
-  return workerAppOf(relay);
+  return workerAppOf(relay, metrics);
 }
 
 // Backend WebSockets only for the turns of a client's own WebSocket (GET /v1/responses): on Workers a socket cannot
 // outlive the request that opened it. Bodies and frames go uncompressed (README, "Transport to the backend").
 const backendWebSockets = { openWebSocket: openWorkersBackendSocket, websocketsPerConnection: true };
 
-function workerAppOf(relay: Relay): WorkerApp {
+function workerAppOf(relay: Relay, metrics: WorkerMetrics): WorkerApp {
+  metrics.attach({ usage: () => usageSamples(relay) });
   return {
     app: createApp(relay, { responsesWebSocket: (c) => acceptResponsesWebSocket(relay, c.req.raw) }),
     relay,
