@@ -95,51 +95,62 @@ function recordRefusal(
 
 /**
  * The backend's events; the first terminal event or error decides the turn's outcome. A stream that ends without
- * one, breaks or goes silent is a failure; a consumer that stops early (the client left) reports nothing.
+ * one, breaks or goes silent is a failure; a consumer that stops early (the client left) reports nothing. A plain
+ * iterator rather than an async generator: it adds one `then` per event (measured: ~0.05 µs, a generator ~0.5 µs).
  */
-async function* watchedEvents(
+function watchedEvents(
   events: AsyncIterable<UpstreamEvent>,
   name: TransportName,
   attempt: TransportAttempt,
   health: UpstreamHealth,
-): AsyncGenerator<UpstreamEvent> {
+): AsyncIterable<UpstreamEvent> {
   let settled = false;
   const settle = (record: Omit<UpstreamErrorRecord, "at" | "transport"> | null) => {
-    if (settled) return;
     settled = true;
     if (record) health.record({ ...record, transport: name });
     else health.recordSuccess();
   };
-  try {
-    for await (const event of events) {
-      if (!settled) {
-        const type = event.type;
-        if (type === "response.completed" || type === "response.incomplete") settle(null);
-        else if (type === "response.failed" || type === "error") settle(eventOutcome(event, attempt));
-      }
-      yield event;
+  const seen = (r: IteratorResult<UpstreamEvent>): IteratorResult<UpstreamEvent> => {
+    if (settled) return r;
+    if (r.done) {
+      settle({
+        kind: "failure",
+        status: null,
+        code: "upstream_stream_error",
+        message: "The backend's stream ended before the response was complete.",
+      });
+      return r;
     }
-    settle({
-      kind: "failure",
-      status: null,
-      code: "upstream_stream_error",
-      message: "The backend's stream ended before the response was complete.",
-    });
-  } catch (err) {
-    if (!settled && !attempt.clientSignal?.aborted) {
-      const e = err instanceof RelayError ? err : null;
-      // An event too large for the relay is the relay's limit, not a failing backend.
-      if (e?.code !== "upstream_event_too_large") {
-        settle({
-          kind: "failure",
-          status: null,
-          code: e?.code ?? "upstream_stream_error",
-          message: (e?.message ?? errorText(err)).slice(0, MAX_MESSAGE),
-        });
-      }
+    const type = r.value.type;
+    if (type === "response.completed" || type === "response.incomplete") settle(null);
+    else if (type === "response.failed" || type === "error") settle(eventOutcome(r.value, attempt));
+    return r;
+  };
+  const failed = (err: unknown): never => {
+    const e = err instanceof RelayError ? err : null;
+    // An event too large for the relay is the relay's limit, not a failing backend; a client that left neither.
+    if (!settled && !attempt.clientSignal?.aborted && e?.code !== "upstream_event_too_large") {
+      settle({
+        kind: "failure",
+        status: null,
+        code: e?.code ?? "upstream_stream_error",
+        message: (e?.message ?? errorText(err)).slice(0, MAX_MESSAGE),
+      });
     }
     throw err;
-  }
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      const inner = events[Symbol.asyncIterator]();
+      return {
+        next: () => inner.next().then(seen, failed),
+        return: (value?: unknown) =>
+          inner.return
+            ? inner.return(value)
+            : Promise.resolve({ done: true as const, value: value as UpstreamEvent }),
+      };
+    },
+  };
 }
 
 /** A `response.failed` or `error` event: a failure of the backend, or its answer to a request it would not serve. */
