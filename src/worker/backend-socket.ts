@@ -15,10 +15,21 @@ import {
 } from "../upstream/backend-socket.ts";
 
 export const openWorkersBackendSocket: OpenBackendSocket = async (url, headers, signal) => {
-  const res = await fetch(url.replace(/^ws(s?):/i, "http$1:"), {
-    headers: { ...headers, upgrade: "websocket" },
-    signal,
-  });
+  // The signal covers the handshake only: the socket that comes out of it is ended by close(), not by an abort
+  // of the fetch (which workerd reports as an error on the socket).
+  const handshake = new AbortController();
+  const follow = () => handshake.abort(signal.reason);
+  if (signal.aborted) follow();
+  signal.addEventListener("abort", follow, { once: true });
+  let res: Response;
+  try {
+    res = await fetch(url.replace(/^ws(s?):/i, "http$1:"), {
+      headers: { ...headers, upgrade: "websocket" },
+      signal: handshake.signal,
+    });
+  } finally {
+    signal.removeEventListener("abort", follow);
+  }
   const ws = (res as Response & { webSocket?: WorkersWebSocket | null }).webSocket;
   if (res.status !== 101 || !ws) {
     const text = await res.text().catch(() => "");

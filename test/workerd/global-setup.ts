@@ -81,6 +81,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
             }),
         );
       }
+      if (url.pathname === "/backend-websockets") {
+        return sendJson(res, 200, { open: fake.backend.socketServer.open });
+      }
       if (req.method === "POST" && url.pathname === "/refuse-next-upgrade") {
         // The backend's next WebSocket handshake is answered with this status (426, 503…).
         const { status } = JSON.parse((await readBody(req)).toString("utf8")) as { status: number };

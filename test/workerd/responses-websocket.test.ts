@@ -25,6 +25,20 @@ async function received(marker: string): Promise<Received[]> {
   return (await res.json()) as Received[];
 }
 
+/** The fake backend's WebSocket connections open now. */
+async function backendWebSockets(): Promise<number> {
+  const res = await fetch(`${controlUrl}/backend-websockets`);
+  return ((await res.json()) as { open: number }).open;
+}
+
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** A client WebSocket to the Worker, read one turn at a time. */
 class Client {
   private readonly events: Event[] = [];
@@ -48,14 +62,18 @@ class Client {
     this.ws.send(JSON.stringify(frame));
     const out: Event[] = [];
     for (;;) {
+      const e = await this.next();
+      out.push(e);
+      if (["response.completed", "response.failed", "response.incomplete", "error"].includes(e.type))
+        return out;
+    }
+  }
+
+  async next(): Promise<Event> {
+    for (;;) {
       const e = this.events.shift();
-      if (e) {
-        out.push(e);
-        if (["response.completed", "response.failed", "response.incomplete", "error"].includes(e.type))
-          return out;
-        continue;
-      }
-      if (this.closed) throw new Error(`the socket closed after ${JSON.stringify(out)}`);
+      if (e) return e;
+      if (this.closed) throw new Error("the socket closed");
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = null;
     }
@@ -128,6 +146,18 @@ describe("the Worker's Responses WebSocket", () => {
     const sent = await received(marker);
     expect(sent.map((r) => r.method)).toEqual(["WS", "WS"]);
     expect(sent[0]!.connection).not.toBe(sent[1]!.connection);
+  });
+
+  it("closes the backend connection at once when the client goes away mid-turn", async () => {
+    const marker = `ws-${crypto.randomUUID()}`;
+    await eventually(async () => (await backendWebSockets()) === 0, "earlier connections to close");
+    const client = await connect();
+    const stall = JSON.stringify({ kind: "stall", afterEvents: 2 });
+    client.ws.send(JSON.stringify(create([user(`wait ${marker} [[fake ${stall}]]`)])));
+    expect((await client.next()).type).toBe("response.created");
+    expect(await backendWebSockets()).toBe(1);
+    client.ws.close(1000);
+    await eventually(async () => (await backendWebSockets()) === 0, "the backend connection to close");
   });
 
   it("sends a chat completion over HTTP: it has no client WebSocket to hold a backend one", async () => {
