@@ -172,6 +172,24 @@ describe("the Worker's Responses WebSocket", () => {
     expect((await received(marker)).map((r) => r.method)).toEqual(["POST"]);
   });
 
+  it("falls back to HTTP for that conversation when the backend's handshake fails (503, retries used up)", async () => {
+    await fetch(`${controlUrl}/refuse-next-upgrade`, {
+      method: "POST",
+      body: JSON.stringify({ status: 503 }),
+    });
+    const marker = `ws-${crypto.randomUUID()}`;
+    const client = await connect();
+    const first = await client.turn(create([user(`unavailable ${marker}`)]));
+    expect(text(first)).toContain(`Echo: unavailable ${marker}`);
+    const second = await client.turn(
+      create([user(`still ${marker}`)], { previous_response_id: idOf(first) }),
+    );
+    expect(text(second)).toContain(`Echo: still ${marker}`);
+    client.ws.close(1000);
+    // UPSTREAM_RETRIES=0: the failed handshake sends the turn over HTTP, and the conversation stays there.
+    expect((await received(marker)).map((r) => r.method)).toEqual(["POST", "POST"]);
+  });
+
   // Last: a 426 keeps this isolate's relay on HTTP for a while (as the Codex CLI does).
   it("falls back to HTTP when the backend refuses the WebSocket with 426", async () => {
     await fetch(`${controlUrl}/refuse-next-upgrade`, {
