@@ -27,6 +27,46 @@ const QUIET_ROUTES = new Set(["GET /", "GET /health", "GET /metrics", "GET /stat
 
 export function observeRequests(relay: Relay, routes: string[]): MiddlewareHandler {
   const label = routeLabeler(routes);
+  const { metrics } = relay;
+  const recorder = recorderOf(relay);
+  return async (c, next) => {
+    if (c.req.method === "OPTIONS") return next();
+    const method = c.req.method === "HEAD" ? "GET" : c.req.method;
+    const record = recorder.record(method, label(method, c.req.path));
+    if (metrics.flush) record.afterWrite = flushOnWaitUntil(c, metrics.flush);
+    c.set("requestRecord", record);
+    await next();
+    const type = c.res.headers.get("content-type") ?? "";
+    const stream = type.startsWith("text/event-stream") || type.startsWith("application/x-ndjson");
+    const err = c.error;
+    const code = err instanceof RelayError ? err.code : err ? "relay_error" : null;
+    record.responded(c.res.status, stream, code ?? (c.res.status >= 400 ? String(c.res.status) : null));
+  };
+}
+
+/**
+ * The record of one turn on the relay's own Responses WebSocket (GET /v1/responses upgraded): each
+ * `response.create` is a request of its own in the log and the metrics (method "WS"). The caller reports the end
+ * with `responded(status, true, errorCode)`.
+ */
+export function socketTurnRecord(relay: Relay): RequestRecord {
+  return recorderOf(relay).record("WS", "/v1/responses");
+}
+
+interface Recorder {
+  record(method: string, route: string): RequestRecord;
+}
+
+const recorders = new WeakMap<Relay, Recorder>();
+
+/** One set of hooks and one id sequence per relay, for the HTTP middleware and the WebSocket turns alike. */
+function recorderOf(relay: Relay): Recorder {
+  let recorder = recorders.get(relay);
+  if (!recorder) recorders.set(relay, (recorder = makeRecorder(relay)));
+  return recorder;
+}
+
+function makeRecorder(relay: Relay): Recorder {
   const { logger, metrics, requests } = relay;
   let seq = 0;
   const prefix = Math.random().toString(36).slice(2, 6);
@@ -51,19 +91,7 @@ export function observeRequests(relay: Relay, routes: string[]): MiddlewareHandl
       logger.info(line, msg);
     },
   };
-  return async (c, next) => {
-    if (c.req.method === "OPTIONS") return next();
-    const method = c.req.method === "HEAD" ? "GET" : c.req.method;
-    const record = new RequestRecord(`${prefix}-${++seq}`, method, label(method, c.req.path), hooks);
-    if (metrics.flush) record.afterWrite = flushOnWaitUntil(c, metrics.flush);
-    c.set("requestRecord", record);
-    await next();
-    const type = c.res.headers.get("content-type") ?? "";
-    const stream = type.startsWith("text/event-stream") || type.startsWith("application/x-ndjson");
-    const err = c.error;
-    const code = err instanceof RelayError ? err.code : err ? "relay_error" : null;
-    record.responded(c.res.status, stream, code ?? (c.res.status >= 400 ? String(c.res.status) : null));
-  };
+  return { record: (method, route) => new RequestRecord(`${prefix}-${++seq}`, method, route, hooks) };
 }
 
 /**

@@ -13,6 +13,8 @@ import { ResponseCache } from "../responses/response-cache.ts";
 import { createMemoryResponseStore } from "../responses/response-store.ts";
 import type { JsonObject } from "../responses/types.ts";
 import { prepareResponsesTurn, relayEvents } from "./openai-responses.ts";
+import { socketTurnRecord } from "../observe/request-hook.ts";
+import { errorCode, streamObserved } from "../core/turn-observer.ts";
 
 export interface ClientSocket {
   send(text: string): void;
@@ -88,6 +90,8 @@ export function openResponsesSocket(
     }
     const controller = new AbortController();
     inFlight = controller;
+    // Each turn is a request in the log and the metrics, like an HTTP request.
+    const record = socketTurnRecord(relay);
     try {
       const prepared = await prepareResponsesTurn(relay, { ...request, stream: true }, header, stores);
       if (generate === false) {
@@ -97,21 +101,26 @@ export function openResponsesSocket(
         send({ type: "response.created", response: { ...response, status: "in_progress" } });
         send({ type: "response.completed", response: { ...response, status: "completed" } });
         for (const store of stores) await store.remember(id, prepared.body.input, [], prepared.sessionId);
+        record.model = prepared.model;
+        record.responded(200, true, null);
         return;
       }
-      const reply = await relay.upstream.stream(prepared.body, {
-        signal: controller.signal,
-        sessionId: prepared.sessionId,
-        connections,
-      });
+      const reply = await streamObserved(
+        relay.upstream,
+        prepared.body,
+        { signal: controller.signal, sessionId: prepared.sessionId, connections },
+        record,
+      );
       const aggregator = new ResponseAggregator(prepared.model, prepared.previousResponseId);
       for await (const event of relayEvents(reply.events, aggregator, true, () =>
         prepared.remember(aggregator),
       )) {
         send(event);
       }
+      record.responded(200, true, null);
     } catch (err) {
       if (!closed) sendError(err);
+      record.responded(err instanceof RelayError ? err.status : 500, true, errorCode(err));
     } finally {
       inFlight = null;
     }

@@ -1,6 +1,7 @@
 // Every request is recorded once by one hook: the request log behind /status.json (route, model, effort, status,
 // latency, ttfb, tokens, account fingerprint), the per-request log line, and with VERBOSE the upstream trace.
 
+import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -168,5 +169,44 @@ describe("the per-request log line", () => {
     };
     for (const secret of [doc.tokens.access_token, doc.tokens.refresh_token, doc.tokens.id_token])
       expect(all).not.toContain(secret!.slice(0, 40));
+  });
+});
+
+describe("turns on the relay's own Responses WebSocket", () => {
+  it("are requests of their own: method WS, model, tokens, the account", async () => {
+    t = await startTestRelay();
+    const ws = new WebSocket(`${t.url.replace(/^http/, "ws")}/v1/responses`);
+    await new Promise<void>((resolve, reject) => ws.once("open", () => resolve()).once("error", reject));
+    const done = new Promise<void>((resolve) =>
+      ws.on("message", (data: WebSocket.RawData) => {
+        if ((JSON.parse(data.toString()) as { type: string }).type === "response.completed") resolve();
+      }),
+    );
+    ws.send(
+      JSON.stringify({
+        type: "response.create",
+        model: "gpt-5.5",
+        reasoning: { effort: "high" },
+        input: [
+          { type: "message", role: "user", content: [{ type: "input_text", text: "over the socket" }] },
+        ],
+      }),
+    );
+    await done;
+    ws.close();
+    const socketTurns = async () => (await requests(t!.url)).filter((r) => r.method === "WS");
+    await expect.poll(async () => (await socketTurns()).length).toBe(1);
+    const [entry] = await socketTurns();
+    expect(entry).toMatchObject({
+      route: "/v1/responses",
+      model: "gpt-5.5",
+      effort: "high",
+      status: 200,
+      error: null,
+      account: fingerprint(accountIdOf(t)),
+    });
+    expect(entry!.inputTokens).toBeGreaterThan(0);
+    expect(entry!.outputTokens).toBeGreaterThan(0);
+    expect(entry!.ttfbMs).not.toBeNull();
   });
 });
