@@ -90,7 +90,8 @@ export function createWebSocketTransport(deps: WebSocketTransportDeps): Upstream
       deps.onTurn?.({
         incremental: delta !== null,
         items: delta ? delta.length : attempt.body.input.length,
-        bytes: Buffer.byteLength(frame),
+        // TextEncoder, not Buffer: Workers have no Buffer (only evaluated when someone listens).
+        bytes: new TextEncoder().encode(frame).byteLength,
       });
       const turn = { settings, input: attempt.body.input };
       return {
