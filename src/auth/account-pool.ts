@@ -69,9 +69,9 @@ export interface PoolSharing {
   announceParking(key: string, parking: SharedParking | null): void;
   /**
    * The account of this conversation for every instance: the one already recorded (unless it is `replacing`),
-   * else `proposed`, which is recorded. One round trip.
+   * else `proposed`, which is recorded. One round trip. Without it, each instance chooses by itself.
    */
-  claimConversation(sessionId: string, proposed: string, replacing: string | null): Promise<string>;
+  claimConversation?(sessionId: string, proposed: string, replacing: string | null): Promise<string>;
 }
 
 export interface AccountState {
@@ -276,7 +276,7 @@ export function createAccountPool(o: AccountPoolOptions): AccountPool {
     if (!claim || sessionId === null) return account;
     // Counted at once: concurrent new conversations must see it while the claim is on its way.
     remember(sessionId, account, true);
-    if (!o.sharing) return account;
+    if (!o.sharing?.claimConversation) return account;
     const chosen = await claimShared(sessionId, account, replacing, exclude);
     if (chosen !== account) {
       conversations.set(account.key, Math.max(0, (conversations.get(account.key) ?? 1) - 1));
@@ -299,7 +299,7 @@ export function createAccountPool(o: AccountPoolOptions): AccountPool {
     for (let attempt = 0; attempt < 2; attempt++) {
       let holder: string;
       try {
-        holder = await o.sharing!.claimConversation(sessionId, proposed.key, replacing);
+        holder = await o.sharing!.claimConversation!(sessionId, proposed.key, replacing);
       } catch (err) {
         log.debug({ err: err instanceof Error ? err.message : String(err) }, "conversation claim failed");
         return proposed;
@@ -483,6 +483,22 @@ export function createAccountPool(o: AccountPoolOptions): AccountPool {
     loadStates,
     tokens,
   };
+}
+
+/** A parking as a shared store keeps it (JSON), or null when it is not one. */
+export function parseSharedParking(text: string): SharedParking | null {
+  try {
+    const p = JSON.parse(text) as Partial<SharedParking>;
+    if (p.reason !== "usage_limit" && p.reason !== "sign_in") return null;
+    return {
+      reason: p.reason,
+      until: typeof p.until === "number" ? p.until : null,
+      message: typeof p.message === "string" ? p.message : "",
+      fingerprint: typeof p.fingerprint === "string" ? p.fingerprint : null,
+    };
+  } catch {
+    return null;
+  }
 }
 
 /** FNV-1a of `conversation NUL account`, then murmur3's finaliser so that near keys spread: 0 … 2³²−1. */

@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "../core/logger.ts";
 import { silentLogger } from "../core/logger.ts";
-import type { PoolSharing, SharedParking } from "./account-pool.ts";
+import { parseSharedParking, type PoolSharing, type SharedParking } from "./account-pool.ts";
 import { parseInstallationId } from "./installation-id.ts";
 import type { RedisConnection } from "./redis-connection.ts";
 
@@ -140,7 +140,7 @@ export function createRedisPoolState(options: RedisPoolStateOptions): RedisPoolS
     if (keys.length === 0) return found;
     const values = await run("read parkings", (c) => c.mget(...keys.map((k) => `${PARKED_PREFIX}${k}`)));
     values.forEach((v, i) => {
-      const parking = v === null ? null : parseParking(v);
+      const parking = v === null ? null : parseSharedParking(v);
       if (parking) found.set(keys[i]!, parking);
     });
     return found;
@@ -191,28 +191,13 @@ export function createRedisPoolState(options: RedisPoolStateOptions): RedisPoolS
   };
 }
 
-function parseParking(text: string): SharedParking | null {
-  try {
-    const p = JSON.parse(text) as Partial<SharedParking>;
-    if (p.reason !== "usage_limit" && p.reason !== "sign_in") return null;
-    return {
-      reason: p.reason,
-      until: typeof p.until === "number" ? p.until : null,
-      message: typeof p.message === "string" ? p.message : "",
-      fingerprint: typeof p.fingerprint === "string" ? p.fingerprint : null,
-    };
-  } catch {
-    return null;
-  }
-}
-
 function parseEvent(text: string): PoolEvent | null {
   try {
     const e = JSON.parse(text) as { kind?: unknown; key?: unknown; parking?: unknown };
     if (typeof e.key !== "string") return null;
     if (e.kind === "unparked" || e.kind === "account") return { kind: e.kind, key: e.key };
     if (e.kind === "parked") {
-      const parking = parseParking(JSON.stringify(e.parking));
+      const parking = parseSharedParking(JSON.stringify(e.parking));
       return parking ? { kind: "parked", key: e.key, parking } : null;
     }
     return null;

@@ -43,6 +43,9 @@ export function createWorkerHandler(): WorkerHandler {
         });
       }
       const res = unbufferedStream(await app.fetch(request, env, ctx));
+      // Parkings this request made, and a fresh view of the others' when due (shared-parkings.ts).
+      const parked = worker.parkings?.afterResponse(env.KV, relay.accounts);
+      if (parked) ctx.waitUntil(parked.catch(() => {}));
       const news = challenges.toShare(relay);
       if (news)
         ctx.waitUntil(

@@ -9,6 +9,7 @@ import { createRelay, type Relay } from "../relay.ts";
 import { createMemoryStore } from "../auth/memory-store.ts";
 import type { Logger } from "../core/logger.ts";
 import { workerAccounts } from "./accounts.ts";
+import { ParkingSharing } from "./shared-parkings.ts";
 import { variablesOf, type WorkerEnv } from "./env.ts";
 import { openWorkersBackendSocket } from "./backend-socket.ts";
 import { createConsoleLogger } from "./logger.ts";
@@ -21,6 +22,8 @@ import { usageSamples } from "../routes/service.ts";
 export interface WorkerApp {
   app: Hono;
   relay: Relay;
+  /** The accounts' parkings shared with the other isolates (none with CHATGPT_ACCESS_TOKEN). */
+  parkings?: ParkingSharing;
 }
 
 export async function createWorkerApp(env: WorkerEnv): Promise<WorkerApp> {
@@ -63,16 +66,27 @@ export async function createWorkerApp(env: WorkerEnv): Promise<WorkerApp> {
       installationId: await installationIdOf(env, a.key, logger),
     })),
   );
+  const parkings = new ParkingSharing();
   const relay = createRelay(config, {
     accounts,
     // Isolates share no memory: a conversation's account is one every isolate computes alike.
     newConversations: "hash",
+    poolSharing: parkings,
     logger,
     fetch: workerFetch,
     metrics,
     ...backendWebSockets,
   });
-  return workerAppOf(relay, metrics);
+  // What other isolates parked, before this isolate's first request is routed.
+  await parkings
+    .read(env.KV, relay.accounts)
+    .catch((err: unknown) =>
+      logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        "could not read the accounts' parkings from KV",
+      ),
+    );
+  return { ...workerAppOf(relay, metrics), parkings };
 }
 
 // Backend WebSockets only for the turns of a client's own WebSocket (GET /v1/responses): on Workers a socket cannot

@@ -5,9 +5,10 @@
 // all parked → 429 with the earliest reset; installation ids per account, the same on every isolate.
 
 import { env } from "cloudflare:test";
-import { describe, expect, inject, it } from "vitest";
+import { beforeEach, describe, expect, inject, it } from "vitest";
 import { tokenCacheKey } from "../../../src/auth/durable-object-store.ts";
 import { createWorkerHandler } from "../../../src/worker/index.ts";
+import { parkingKey } from "../../../src/worker/shared-parkings.ts";
 import { clientKey, executionContext } from "../helpers.ts";
 
 const ALICE = "aaaaaaaa-0000-4000-8000-00000000000a";
@@ -16,7 +17,7 @@ const controlUrl = inject("controlUrl");
 
 const isolate = () => createWorkerHandler();
 
-function chat(handler: ReturnType<typeof isolate>, conversation: string) {
+function chat(handler: ReturnType<typeof isolate>, conversation: string, ctx = executionContext()) {
   return handler.fetch(
     new Request("https://relay.example/v1/chat/completions", {
       method: "POST",
@@ -28,7 +29,7 @@ function chat(handler: ReturnType<typeof isolate>, conversation: string) {
       body: JSON.stringify({ model: "gpt-5.4", messages: [{ role: "user", content: `hi ${conversation}` }] }),
     }),
     env,
-    executionContext(),
+    ctx,
   );
 }
 
@@ -47,6 +48,11 @@ async function usageLimit(accounts: string[], resets = 3600): Promise<void> {
 }
 
 describe("several accounts on a Worker", () => {
+  beforeEach(async () => {
+    await usageLimit([]);
+    for (const key of ["alice", "bob"]) await env.KV.delete(parkingKey(key));
+  });
+
   it("both accounts serve, each from its own secret, Durable Object and KV entry; /health lists them", async () => {
     await backendRequests();
     const worker = isolate();
@@ -110,5 +116,23 @@ describe("several accounts on a Worker", () => {
     expect(body.error.code).toBe("usage_limit_reached");
     expect(body.error.message).toContain("All 2 ChatGPT accounts");
     await usageLimit([]);
+  });
+
+  it("a parking made by one isolate reaches the others through KV, off the requests' path", async () => {
+    await usageLimit([ALICE]);
+    const first = isolate();
+    const ctx = executionContext();
+    for (let i = 0; i < 8; i++) expect((await chat(first, `kv-${i}`, ctx)).status).toBe(200);
+    await ctx.settled(); // the write happens after the responses
+    expect((await backendRequests()).some((r) => r.account === ALICE && r.status === 429)).toBe(true);
+    const stored = JSON.parse((await env.KV.get(parkingKey("alice")))!) as { reason: string; until: number };
+    expect(stored.reason).toBe("usage_limit");
+    expect(stored.until - Date.now()).toBeGreaterThan(3500_000);
+
+    // The backend would take alice again, but a fresh isolate knows she is parked: it sends her nothing.
+    await usageLimit([]);
+    const second = isolate();
+    for (let i = 0; i < 8; i++) expect((await chat(second, `kv-${i}`)).status).toBe(200);
+    expect((await backendRequests()).map((r) => r.account)).toEqual(Array(8).fill(BOB));
   });
 });
