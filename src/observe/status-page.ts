@@ -179,6 +179,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>codex-relay</title>
 <style>${STYLE}</style>
 </head>
