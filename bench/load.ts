@@ -144,7 +144,13 @@ export class HttpTarget {
             headers: { ...spec.headers, "content-length": String(spec.body.length) },
           },
           (res) => {
-            if (res.statusCode !== 200) errors.push(`HTTP ${res.statusCode}`);
+            if (res.statusCode !== 200) {
+              // The answer's first bytes say why (an error body in the dialect).
+              res.once("data", (d: Buffer) =>
+                errors.push(`HTTP ${res.statusCode}: ${d.toString().slice(0, 300)}`),
+              );
+              res.once("end", () => errors.length === 0 && errors.push(`HTTP ${res.statusCode}`));
+            }
             let first = true;
             res.on("data", () => {
               if (first) {

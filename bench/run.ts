@@ -181,6 +181,8 @@ async function startRelay(
       OPENAI_API_KEY: "",
       DEBUG_MODEL: "",
       VERBOSE: "false",
+      // The memory cell holds 1,000 streams open at once; the default limit (512) would refuse half of them.
+      MAX_CONNECTIONS: "4096",
       ...extraEnv,
     },
   );

@@ -15,7 +15,7 @@
 // Counting is lazy: deltas are only appended to `pending` until the count is needed (`total` is read, the pending
 // text reaches PENDING_LIMIT characters, or the budget could be crossed). Whether the budget could be crossed is
 // decided without the tokenizer: every token covers at least one UTF-8 byte, so a text holds at most as many tokens
-// as its length when it is ASCII, and at most 3 × its length otherwise (a UTF-16 code unit is ≤ 3 UTF-8 bytes). Most answers that end on their
+// as its UTF-8 length. Most answers that end on their
 // own are then never counted (the backend's usage arrives instead), and the rest are counted in a few batches.
 
 import { O200K_TOKEN_SPLIT_REGEX } from "gpt-tokenizer/encodingParams/constants";
@@ -33,12 +33,16 @@ const preTokenCounts = new Map<string, number>();
 
 // Text held uncounted is bounded, so a long answer is counted as it goes and never kept whole.
 const PENDING_LIMIT = 16 * 1024;
-// Printable ASCII and the usual whitespace; anything else gets the 3× bound (also the rare ASCII controls: safe).
-const NOT_PLAIN_ASCII = /[^ -~\t\n\r]/;
 
-/** An upper bound on the o200k tokens of `text` (see the top of this file). */
+/** An upper bound on the o200k tokens of `text`: its UTF-8 length (see the top of this file). */
 function maxTokensOf(text: string): number {
-  return NOT_PLAIN_ASCII.test(text) ? 3 * text.length : text.length;
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // 2 bytes below U+0800; 3 for the rest of the BMP; a surrogate pair is 4 bytes for 2 units.
+    if (c >= 0x80) bytes += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2;
+  }
+  return bytes;
 }
 
 function preTokenTokens(pre: string): number {
