@@ -16,6 +16,7 @@ import type { Logger } from "../core/logger.ts";
 import { silentLogger } from "../core/logger.ts";
 import { parseSharedParking, type PoolSharing, type SharedParking } from "./account-pool.ts";
 import { parseInstallationId } from "./installation-id.ts";
+import { REDIS_KEY_PREFIX } from "./redis-store.ts";
 import type { RedisConnection } from "./redis-connection.ts";
 
 export const ACCOUNTS_KEY = "codex-relay:accounts";
@@ -57,6 +58,11 @@ export interface RedisPoolState extends PoolSharing {
   accountKeys(): Promise<string[]>;
   /** Records an account (and tells the other instances). */
   addAccount(key: string): Promise<void>;
+  /**
+   * Forgets an account (`codex-relay logout`): its entry in the set, its tokens and its parking. The instances then
+   * find no sign-in for it at their next look at the store and serve the other accounts. True when it was there.
+   */
+  removeAccount(key: string): Promise<boolean>;
   /** The account's installation id, the same for every instance; made on first use. */
   installationId(key: string): Promise<string>;
   /** The parkings in force for these accounts. */
@@ -128,6 +134,13 @@ export function createRedisPoolState(options: RedisPoolStateOptions): RedisPoolS
     if (added === 1) await publish({ kind: "account", key });
   }
 
+  async function removeAccount(key: string): Promise<boolean> {
+    const removed = await run("remove account", (c) =>
+      c.multi().srem(ACCOUNTS_KEY, key).del(`${REDIS_KEY_PREFIX}${key}`).del(`${PARKED_PREFIX}${key}`).exec(),
+    );
+    return (removed ?? []).some(([err, n], i) => err === null && i < 2 && Number(n) > 0);
+  }
+
   async function installationId(key: string): Promise<string> {
     const id = await run("installation id", (c) =>
       c.eval(INSTALLATION_ID_SCRIPT, 1, INSTALLATION_IDS_KEY, key, crypto.randomUUID()),
@@ -177,6 +190,7 @@ export function createRedisPoolState(options: RedisPoolStateOptions): RedisPoolS
     claimConversation,
     accountKeys,
     addAccount,
+    removeAccount,
     installationId,
     parkings,
     listen,

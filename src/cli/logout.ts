@@ -1,6 +1,8 @@
 // `codex-relay logout`: removes the relay's own sign-ins (all, or one with --account), revoking each refresh token
 // at the issuer first (best effort, like the Codex CLI). The Codex CLI's auth.json is only removed with
-// --codex-home.
+// --codex-home. With TOKEN_STORE=redis the account is also removed from Redis (its tokens there are the current
+// ones: the instances refresh into Redis, so that refresh token is the one revoked), and --account may name an
+// account that only Redis knows.
 
 import type { Config } from "../config.ts";
 import { accountKeyOf, accountsDir, listAccountFiles, removeFile } from "../auth/account-files.ts";
@@ -8,6 +10,8 @@ import { defaultAuthPath, readAuthFile } from "../auth/file-store.ts";
 import { decodeJwtClaims } from "../auth/jwt.ts";
 import { oauthEndpoints } from "../auth/oauth-endpoints.ts";
 import { revokeRefreshToken } from "../auth/revoke.ts";
+import { openRedis, REDIS_START_WAIT_MS } from "../node/token-stores.ts";
+import { silentLogger } from "../core/logger.ts";
 import { stylesFor, type Out } from "./terminal.ts";
 
 export interface LogoutOptions {
@@ -34,7 +38,7 @@ export async function runLogout(o: LogoutOptions, out: Out, err: Out): Promise<n
       const email = decodeJwtClaims(doc?.tokens.id_token)?.email?.toLowerCase();
       if (accountKeyOf(f).toLowerCase() === wanted || email === wanted) targets.push(f);
     }
-    if (targets.length === 0) {
+    if (targets.length === 0 && !(o.config.tokenStore === "redis" && !o.codexHome)) {
       err.write(
         `codex-relay: no sign-in named "${o.account}" in ${accountsDir(o.config.relayHome)}. ` +
           "See them with: codex-relay status\n",
@@ -55,10 +59,61 @@ export async function runLogout(o: LogoutOptions, out: Out, err: Out): Promise<n
       out.write(`Removed ${file}\n`);
     }
   }
+  if (o.config.tokenStore === "redis") {
+    const keys =
+      o.account && targets.length === 0 ? [o.account] : targets.filter(isAccountFile).map(accountKeyOf);
+    const fromRedis = await logoutFromRedis(o, keys, doFetch, revokeUrl, out, err);
+    if (fromRedis === null) return 1;
+    removed += fromRedis;
+  }
   if (removed === 0) {
     out.write(`No sign-in to remove (looked in ${accountsDir(o.config.relayHome)}).\n`);
   } else {
     out.write(`${s.green("Signed out.")} Sign in again with: ${s.bold("codex-relay login")}\n`);
   }
   return 0;
+}
+
+function isAccountFile(file: string): boolean {
+  return file.endsWith(".json") && !file.endsWith("/auth.json");
+}
+
+/** Removes these accounts from Redis; the number removed, or null (reported) when Redis cannot be reached. */
+async function logoutFromRedis(
+  o: LogoutOptions,
+  keys: string[],
+  doFetch: typeof fetch,
+  revokeUrl: string,
+  out: Out,
+  err: Out,
+): Promise<number | null> {
+  const { connection, storeFor, poolState } = await openRedis(o.config, silentLogger);
+  try {
+    if (!(await connection.waitUntilReady(REDIS_START_WAIT_MS))) {
+      const why = connection.state().lastError ?? "no answer";
+      err.write(
+        `codex-relay: cannot reach Redis at ${connection.location} (${why}); nothing removed there.\n`,
+      );
+      return null;
+    }
+    // No account named: every account Redis holds, as every file is removed (a logout of everything).
+    const wanted = o.account ? keys : [...new Set([...keys, ...(await poolState.accountKeys())])];
+    let removed = 0;
+    for (const key of wanted) {
+      const doc = await storeFor(key)
+        .load()
+        .catch(() => null);
+      if (doc?.tokens.refresh_token && o.revoke !== false) {
+        await revokeRefreshToken(doFetch, revokeUrl, o.config.clientId, doc.tokens.refresh_token);
+      }
+      if (await poolState.removeAccount(key)) {
+        removed++;
+        out.write(`Removed account "${key}" from Redis (${connection.location})\n`);
+      }
+    }
+    return removed;
+  } finally {
+    await poolState.close();
+    await connection.close();
+  }
 }

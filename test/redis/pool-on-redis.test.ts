@@ -16,6 +16,8 @@ import { redisServerAvailable, startRedisServer, type RedisServer } from "../hel
 import { startServer, type RunningServer } from "../../src/node/server.ts";
 import { silentLogger } from "../../src/core/logger.ts";
 import { collectStatus, printStatus } from "../../src/cli/status.ts";
+import { runLogout } from "../../src/cli/logout.ts";
+import { existsSync } from "node:fs";
 import { loadConfig } from "../../src/config.ts";
 
 const HAVE_REDIS = redisServerAvailable("account pool on Redis");
@@ -313,6 +315,40 @@ describe.skipIf(!HAVE_REDIS)("the account pool on Redis, three instances", () =>
     } finally {
       await redis.start();
     }
+  }, 90_000);
+
+  it("`codex-relay logout --account alice` removes her from Redis: every instance serves bob only", async () => {
+    const urls = await startInstances();
+    // Alice serves before the logout (new conversations spread over both accounts).
+    for (let i = 0; i < 4; i++) expect((await chat(urls[1]!, `before-${i}`)).status).toBe(200);
+    expect(fake.requests.some((r) => accountOf(r) === A)).toBe(true);
+    expect(await raw.exists("codex-relay:tokens:alice")).toBe(1);
+
+    const config = loadConfig({
+      ...fake.env(),
+      TOKEN_STORE: "redis",
+      REDIS_URL: redis.url,
+      TOKEN_ENCRYPTION_KEY: encryptionKey,
+      CODEX_RELAY_HOME: join(dir, "home-0"),
+      CODEX_HOME: join(dir, "home-0", "codex"),
+    });
+    let text = "";
+    const out = { write: (t: string) => void (text += t) };
+    expect(await runLogout({ config, account: "alice" }, out, out)).toBe(0);
+    expect(text).toContain('Removed account "alice" from Redis');
+    expect(existsSync(join(dir, "home-0", "accounts", "alice.json"))).toBe(false);
+    expect(await raw.smembers("codex-relay:accounts")).toEqual(["bob"]);
+    expect(await raw.exists("codex-relay:tokens:alice")).toBe(0);
+    // The refresh token revoked is the one in Redis (the current one).
+    expect(fake.issuer.revocations.length).toBeGreaterThanOrEqual(1);
+
+    fake.reset();
+    for (const url of urls)
+      for (let i = 0; i < 4; i++) expect((await chat(url, `after-${url}-${i}`)).status).toBe(200);
+    expect(new Set(fake.requests.map(accountOf))).toEqual(new Set([B]));
+    // A scan does not bring her back: no instance has her file any more.
+    expect(await relays[0]!.rescanAccounts()).toBe(0);
+    expect(await raw.smembers("codex-relay:accounts")).toEqual(["bob"]);
   }, 90_000);
 
   it("installation ids: one per account, the same on every instance and after a restart", async () => {
