@@ -601,6 +601,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     // the error, requests fail only once a refresh is really needed.
     if (!needsRefresh(doc)) {
       forgetFailureIfChanged(doc);
+      // A refresh lock that failed earlier (the store was down) no longer matters once the store is read again
+      // and holds a token that needs none (another instance refreshed): /health must not keep reporting it.
+      clearStoreProblem("lock");
       return credentialsOf(doc);
     }
     checkFailure(doc);

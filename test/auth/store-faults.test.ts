@@ -136,6 +136,23 @@ describe("store errors while the token is valid (item 9)", () => {
     expect(issuer.refreshCalls).toBe(0);
   });
 
+  it("clears the lock problem once the store holds a token another instance refreshed", async () => {
+    const doc = issuer.login({ expiresInSec: 120 }); // due for a refresh, still valid
+    const inner = createMemoryStore(doc);
+    const store = faultyStore(inner);
+    store.failLocks = true; // the shared store is down for the lock
+    const tm = manager(store);
+    await tm.getCredentials();
+    expect(tm.status().storeError).toMatchObject({ code: "token_store_locked" });
+    // The store is back and another instance refreshed into it: this one needs no lock any more.
+    store.failLocks = false;
+    const fresh = issuer.login({ expiresInSec: 3600 });
+    expect(await inner.save(fresh, doc.tokens.refresh_token)).toBe(true);
+    expect((await tm.getCredentials()).accessToken).toBe(fresh.tokens.access_token);
+    expect(tm.status().storeError).toBeNull();
+    expect(issuer.refreshCalls).toBe(0);
+  });
+
   it("answers a clear 503 once the token has expired and the store still fails", async () => {
     const doc = issuer.login({ expiresInSec: -10 });
     const store = faultyStore(createMemoryStore(doc));
