@@ -38,7 +38,8 @@ export async function runLogout(o: LogoutOptions, out: Out, err: Out): Promise<n
       const email = decodeJwtClaims(doc?.tokens.id_token)?.email?.toLowerCase();
       if (accountKeyOf(f).toLowerCase() === wanted || email === wanted) targets.push(f);
     }
-    if (targets.length === 0 && !(o.config.tokenStore === "redis" && !o.codexHome)) {
+    // With Redis, an account only Redis knows is looked up there (below).
+    if (targets.length === 0 && o.config.tokenStore !== "redis") {
       err.write(
         `codex-relay: no sign-in named "${o.account}" in ${accountsDir(o.config.relayHome)}. ` +
           "See them with: codex-relay status\n",
@@ -46,6 +47,7 @@ export async function runLogout(o: LogoutOptions, out: Out, err: Out): Promise<n
       return 1;
     }
   }
+  const accountFiles = targets;
   if (o.codexHome) targets = [...targets, defaultAuthPath(o.config.codexHome)];
 
   let removed = 0;
@@ -60,8 +62,7 @@ export async function runLogout(o: LogoutOptions, out: Out, err: Out): Promise<n
     }
   }
   if (o.config.tokenStore === "redis") {
-    const keys =
-      o.account && targets.length === 0 ? [o.account] : targets.filter(isAccountFile).map(accountKeyOf);
+    const keys = o.account && accountFiles.length === 0 ? [o.account] : accountFiles.map(accountKeyOf);
     const fromRedis = await logoutFromRedis(o, keys, doFetch, revokeUrl, out, err);
     if (fromRedis === null) return 1;
     removed += fromRedis;
@@ -72,10 +73,6 @@ export async function runLogout(o: LogoutOptions, out: Out, err: Out): Promise<n
     out.write(`${s.green("Signed out.")} Sign in again with: ${s.bold("codex-relay login")}\n`);
   }
   return 0;
-}
-
-function isAccountFile(file: string): boolean {
-  return file.endsWith(".json") && !file.endsWith("/auth.json");
 }
 
 /** Removes these accounts from Redis; the number removed, or null (reported) when Redis cannot be reached. */

@@ -57,6 +57,18 @@ function split(s: string, cuts: number[]): string[] {
   return out;
 }
 
+/** Pushes `deltas` within `budget` until one is cut; the counter and the text it let through. */
+function pushWithin(deltas: string[], budget: number): { counter: StreamingTokenCounter; kept: string } {
+  const counter = new StreamingTokenCounter();
+  let kept = "";
+  for (const d of deltas) {
+    const k = counter.pushWithin(d, budget);
+    kept += k;
+    if (k !== d) break;
+  }
+  return { counter, kept };
+}
+
 describe("StreamingTokenCounter", () => {
   it("counts a text sent in any pieces exactly as the whole text", () => {
     fc.assert(
@@ -78,13 +90,7 @@ describe("StreamingTokenCounter", () => {
   it("keeps exactly the budget and cuts on a token boundary inside the delta that crosses it", () => {
     fc.assert(
       fc.property(text, fc.array(fc.nat(), { maxLength: 12 }), fc.nat({ max: 30 }), (s, cuts, budget) => {
-        const counter = new StreamingTokenCounter();
-        let kept = "";
-        for (const d of split(s, cuts)) {
-          const k = counter.pushWithin(d, budget);
-          kept += k;
-          if (k !== d) break;
-        }
+        const { counter, kept } = pushWithin(split(s, cuts), budget);
         expect(s.startsWith(kept)).toBe(true);
         expect(counter.total).toBe(countTextTokens(kept));
         expect(countTextTokens(kept)).toBeLessThanOrEqual(Math.max(budget, 0));
@@ -107,13 +113,7 @@ describe("StreamingTokenCounter", () => {
         (s, cuts, slack) => {
           const whole = countTextTokens(s);
           const budget = Math.max(0, whole + slack);
-          const counter = new StreamingTokenCounter();
-          let kept = "";
-          for (const d of split(s, cuts)) {
-            const k = counter.pushWithin(d, budget);
-            kept += k;
-            if (k !== d) break;
-          }
+          const { counter, kept } = pushWithin(split(s, cuts), budget);
           expect(s.startsWith(kept)).toBe(true);
           expect(counter.total).toBe(countTextTokens(kept));
           expect(countTextTokens(kept)).toBeLessThanOrEqual(budget);
