@@ -1,7 +1,8 @@
 // The agent-conversation cell of `npm run bench`: a 30-turn conversation in which every turn is a tool call whose
 // result (about 6.5 KB of this repository's source) goes back into the history, so the history grows to ~200 KB.
-// The fake backend runs in this process behind a simulated link (40 ms round trip, 10 Mbit/s uplink, see
-// test/fakes/simulated-link.ts), so upload time is real. Three sides, one after the other:
+// The fake backend runs in its own process (bench/fake-process.ts, as a real backend is not in the client's process)
+// behind a simulated link (40 ms round trip, 10 Mbit/s uplink, see test/fakes/simulated-link.ts), so upload time
+// is real. Three sides, one after the other:
 //   relay over HTTP       a chat-completions client → the relay (UPSTREAM_TRANSPORT=http, zstd bodies) → the fake
 //   relay over WebSocket  the same client → the relay (UPSTREAM_TRANSPORT=websocket) → the fake
 //   direct WebSocket      this process talks to the fake's WebSocket the way the official CLI does (new items only)
@@ -10,14 +11,13 @@
 // answer's tool call starts: the relay's first tool_calls chunk, the direct side's function_call item).
 
 import http from "node:http";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { parseChatRequest } from "../src/openai/chat-request-schema.ts";
 import { deriveConversationKey, toResponsesRequest } from "../src/openai/to-responses-request.ts";
 import { defaultModels } from "../test/fakes/models.ts";
-import { startFakeUpstream, type FakeUpstream } from "../test/fakes/server.ts";
+import type { FakeReady, LastRequest } from "./fake-process.ts";
 
 export interface TurnSample {
   /** Bytes over the uplink for this turn's request. */
@@ -33,11 +33,21 @@ export interface AgentSide {
   turns: TurnSample[];
 }
 
+/** The fake backend's process, behind the simulated link, answering every turn with a tool call. */
+export interface AgentFake {
+  ready: FakeReady;
+  /** The size of the last request the fake read (asked after the turn, outside what is timed). */
+  lastRequest(): Promise<LastRequest>;
+  stop(): Promise<void>;
+}
+
 export interface AgentBenchOptions {
   turns: number;
   repetitions: number;
   rttMs: number;
   uplinkBitsPerSecond: number;
+  /** Starts the fake backend's process behind a link of `rttMs` and `uplinkBitsPerSecond`. */
+  startFake(link: { rttMs: number; uplinkBitsPerSecond: number }): Promise<AgentFake>;
   /** Starts a relay (as `npm start` runs it) with these extra variables; returns its URL and a stop. */
   startRelay(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }>;
   root: string;
@@ -84,19 +94,7 @@ function sourceText(root: string, chars: number): string {
 }
 
 export async function runAgentBench(o: AgentBenchOptions): Promise<AgentSide[]> {
-  const fake = await startFakeUpstream({
-    accessTokenTtlSeconds: 24 * 3600,
-    maxRecordedRequests: 8,
-    link: { rttMs: o.rttMs, uplinkBitsPerSecond: o.uplinkBitsPerSecond },
-  });
-  fake.setDefaultScenario(() => ({
-    kind: "tool_calls",
-    text: "Reading the next file.",
-    calls: [{ name: "read_file", arguments: { path: "src/next-file.ts" } }],
-  }));
-  const codexHome = mkdtempSync(join(tmpdir(), "codex-relay-agent-"));
-  const auth = fake.issuer.login({ ttlSeconds: 24 * 3600 });
-  writeFileSync(join(codexHome, "auth.json"), JSON.stringify(auth), { mode: 0o600 });
+  const fake = await o.startFake({ rttMs: o.rttMs, uplinkBitsPerSecond: o.uplinkBitsPerSecond });
   const sources = sourceText(o.root, TOOL_RESULT_CHARS * o.turns);
   const results = (turn: number) => sources.slice(turn * TOOL_RESULT_CHARS, (turn + 1) * TOOL_RESULT_CHARS);
   const sides: AgentSide[] = [];
@@ -106,11 +104,7 @@ export async function runAgentBench(o: AgentBenchOptions): Promise<AgentSide[]> 
       ["relay over WebSocket", "websocket"],
     ] as const) {
       o.log(`agent conversation: ${name}…`);
-      const relay = await o.startRelay({
-        CODEX_HOME: codexHome,
-        ...fake.env(),
-        UPSTREAM_TRANSPORT: transport,
-      });
+      const relay = await o.startRelay({ ...fake.ready.env, UPSTREAM_TRANSPORT: transport });
       try {
         const reps: TurnSample[][] = [];
         for (let r = 0; r < o.repetitions; r++)
@@ -122,15 +116,10 @@ export async function runAgentBench(o: AgentBenchOptions): Promise<AgentSide[]> 
     }
     o.log("agent conversation: direct WebSocket…");
     const reps: TurnSample[][] = [];
-    for (let r = 0; r < o.repetitions; r++) {
-      reps.push(
-        await directConversation(fake, auth.tokens.access_token, auth.tokens.account_id, o, results, r),
-      );
-    }
+    for (let r = 0; r < o.repetitions; r++) reps.push(await directConversation(fake, o, results, r));
     sides.push({ name: "direct WebSocket", turns: medianTurns(reps) });
   } finally {
-    await fake.close();
-    rmSync(codexHome, { recursive: true, force: true });
+    await fake.stop();
   }
   return sides;
 }
@@ -160,7 +149,7 @@ function firstMessages(rep: number): Message[] {
 /** The turns of one conversation through the relay's chat completions, streamed. */
 async function relayConversation(
   url: string,
-  fake: FakeUpstream,
+  fake: AgentFake,
   o: AgentBenchOptions,
   results: (turn: number) => string,
   rep: number,
@@ -171,8 +160,8 @@ async function relayConversation(
   try {
     for (let turn = 0; turn < o.turns; turn++) {
       const { ttfbMs, call } = await chatTurn(url, agent, messages);
-      const sent = fake.requests.at(-1)!;
-      out.push({ wireBytes: sent.wireBytes ?? sent.bytes, jsonBytes: sent.bytes, ttfbMs });
+      const sent = await fake.lastRequest();
+      out.push({ wireBytes: sent.wireBytes, jsonBytes: sent.bytes, ttfbMs });
       messages.push({
         role: "assistant",
         content: "Reading the next file.",
@@ -250,9 +239,7 @@ function chatTurn(
 
 /** The same conversation sent the way the official CLI does: one WebSocket, new items with previous_response_id. */
 async function directConversation(
-  fake: FakeUpstream,
-  accessToken: string,
-  accountId: string,
+  fake: AgentFake,
   o: AgentBenchOptions,
   results: (turn: number) => string,
   rep: number,
@@ -267,10 +254,10 @@ async function directConversation(
     promptCacheKey: deriveConversationKey(req),
   });
   const { input, ...settings } = body;
-  const ws = new WebSocket(fake.responsesWebSocketUrl, {
+  const ws = new WebSocket(fake.ready.responsesWebSocketUrl, {
     headers: {
-      authorization: `Bearer ${accessToken}`,
-      "chatgpt-account-id": accountId,
+      authorization: `Bearer ${fake.ready.accessToken}`,
+      "chatgpt-account-id": fake.ready.accountId,
       "openai-beta": "responses_websockets=2026-02-06",
       originator: "codex_cli_rs",
     },
@@ -285,8 +272,8 @@ async function directConversation(
     let frame = JSON.stringify({ type: "response.create", ...settings, input });
     for (let turn = 0; turn < o.turns; turn++) {
       const { ttfbMs, callId, responseId } = await wsTurn(ws, frame);
-      const sent = fake.requests.at(-1)!;
-      out.push({ wireBytes: sent.wireBytes ?? sent.bytes, jsonBytes: sent.bytes, ttfbMs });
+      const sent = await fake.lastRequest();
+      out.push({ wireBytes: sent.wireBytes, jsonBytes: sent.bytes, ttfbMs });
       frame = JSON.stringify({
         type: "response.create",
         ...settings,

@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { parseChatRequest } from "../src/openai/chat-request-schema.ts";
 import { deriveConversationKey, toResponsesRequest } from "../src/openai/to-responses-request.ts";
 import { defaultModels } from "../test/fakes/models.ts";
-import type { FakeReady } from "./fake-process.ts";
+import type { FakeReady, LastRequest } from "./fake-process.ts";
 import { HttpTarget, mergeResults, percentile, type LoadResult, type RequestSpec } from "./load.ts";
 import {
   answerTokens,
@@ -128,9 +128,12 @@ function firstMessage<T>(child: ChildProcess, output: () => string, what: string
   });
 }
 
-async function startFake(): Promise<{ child: ChildProcess; ready: FakeReady }> {
+async function startFake(
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; ready: FakeReady }> {
   const { child, output } = spawnNode(["--import", "tsx", "bench/fake-process.ts"], {
     NODE_ENV: "production",
+    ...env,
   });
   return { child, ready: await firstMessage<FakeReady>(child, output, "the fake backend") };
 }
@@ -916,6 +919,22 @@ async function main(): Promise<void> {
         uplinkBitsPerSecond: 10_000_000,
         root: ROOT,
         log,
+        startFake: async (link) => {
+          const f = await startFake({
+            BENCH_AGENT: "1",
+            BENCH_LINK_RTT_MS: String(link.rttMs),
+            BENCH_LINK_UPLINK_BPS: String(link.uplinkBitsPerSecond),
+          });
+          return {
+            ready: f.ready,
+            lastRequest: () =>
+              new Promise<LastRequest>((resolve) => {
+                f.child.once("message", (m) => resolve(m as LastRequest));
+                f.child.send({ type: "last-request" });
+              }),
+            stop: () => stopChild(f.child),
+          };
+        },
         startRelay: async (env) => {
           // With --profile each transport's relay writes its own profile (summarised after the table).
           const dir = profileDir && join(profileDir, `agent-${env.UPSTREAM_TRANSPORT ?? "default"}`);
