@@ -3,6 +3,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { childProcessEnv } from "./child-env.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -17,7 +18,7 @@ export interface RelayProcess {
 export async function startRelayProcess(env: Record<string, string>): Promise<RelayProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/node/main.ts"], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", ...env },
+    env: { ...childProcessEnv(), PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -55,7 +56,7 @@ export async function runRelayProcessToExit(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/node/main.ts"], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", ...env },
+    env: { ...childProcessEnv(), PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeUpstream, type FakeUpstream } from "../fakes/server.ts";
+import { childProcessEnv } from "../helpers/child-env.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const HAVE_PROC = (() => {
@@ -85,7 +86,7 @@ describe.skipIf(!HAVE_PROC)("npm start", () => {
   async function npmStart(): Promise<{ npm: ChildProcess; url: string; server: number }> {
     const npm = spawn("npm", ["start"], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", CODEX_HOME: home, ...fake.env() },
+      env: { ...childProcessEnv(), PORT: "0", CODEX_HOME: home, ...fake.env() },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true, // its own process group, like a command started in a terminal
     });
