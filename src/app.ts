@@ -26,7 +26,7 @@ import { observeRequests } from "./observe/request-hook.ts";
 import { STATUS_PAGE_HTML, statusPageCsp } from "./observe/status-page.ts";
 import { registerOllamaRoutes } from "./routes/ollama.ts";
 import { mergeOllamaModels } from "./models/merge-ollama-models.ts";
-import { anthropicModels, countTokens, messages } from "./routes/anthropic-messages.ts";
+import { anthropicModel, anthropicModels, countTokens, messages } from "./routes/anthropic-messages.ts";
 
 const PROTECTED = ["/v1/", "/api/", "/debug/", "/metrics", "/status.json"];
 
@@ -274,12 +274,17 @@ export function createApp(relay: Relay, options: AppOptions = {}): Hono {
   );
   app.post("/v1/messages", (c) => messages(c, relay));
   app.post("/v1/messages/count_tokens", (c) => countTokens(c, relay));
+  // Anthropic's SDK and Claude Code send anthropic-version on every request: those callers get Anthropic's shapes.
   app.get("/v1/models", async (c) =>
     c.req.header("anthropic-version") !== undefined
       ? anthropicModels(relay)
       : c.json(await mergeOllamaModels(relay, await listModels(relay))),
   );
-  app.get("/v1/models/:id{.+}", async (c) => c.json(await getModel(relay, c.req.param("id"))));
+  app.get("/v1/models/:id{.+}", async (c) =>
+    c.req.header("anthropic-version") !== undefined
+      ? anthropicModel(relay, c.req.param("id"))
+      : c.json(await getModel(relay, c.req.param("id"))),
+  );
   registerOllamaRoutes(app, relay);
 
   app.on(["GET", "POST"], "/debug/auth", async (c) => {

@@ -1,7 +1,7 @@
 // The Anthropic Messages API: POST /v1/messages (stream and non-stream), POST /v1/messages/count_tokens, and
-// GET /v1/models in Anthropic's shape. Data flows as in the other dialects: validate → model map → Responses
-// request (src/anthropic) → the core's turn (limits, normalizer) → the Anthropic stream translator → SSE, or its
-// events folded into one Message. Errors are answered in Anthropic's shape (anthropic/error-body.ts).
+// GET /v1/models and /v1/models/{id} in Anthropic's shape. Data flows as in the other dialects: validate → model
+// map → Responses request (src/anthropic) → the core's turn (limits, normalizer) → the Anthropic stream translator
+// → SSE, or its events folded into one Message. Errors are answered in Anthropic's shape (anthropic/error-body.ts).
 
 import type { Context } from "hono";
 import type { Relay } from "../relay.ts";
@@ -28,7 +28,7 @@ import { AnthropicStreamTranslator } from "../anthropic/stream-translator.ts";
 import { MessageBuilder } from "../anthropic/message-builder.ts";
 import { PING_FRAME, serializeEvent } from "../anthropic/message-types.ts";
 import { anthropicErrorResponse, toAnthropicError, type OverflowContext } from "../anthropic/error-body.ts";
-import { anthropicModelList, CLAUDE_CODE_MODELS } from "../anthropic/models-list.ts";
+import { anthropicModelInfo, anthropicModelList, CLAUDE_CODE_MODELS } from "../anthropic/models-list.ts";
 import { listModelIds } from "./models.ts";
 import { turnError } from "./openai-chat.ts";
 import { prepareModel } from "./prepare-model.ts";
@@ -162,8 +162,8 @@ export async function countTokens(c: Context, relay: Relay): Promise<Response> {
   return jsonResponse({ input_tokens: countRequestTokens(body) });
 }
 
-/** GET /v1/models for a client that sent `anthropic-version`. */
-export async function anthropicModels(relay: Relay): Promise<Response> {
+/** What an Anthropic client sees: Claude Code's names and the mapped Claude names (with targets), then the relay's ids. */
+async function anthropicModelEntries(relay: Relay): Promise<{ id: string; target?: string }[]> {
   const models = await relay.catalog.list();
   const map = relay.config.anthropicModelMap;
   const entries: { id: string; target?: string }[] = [];
@@ -176,5 +176,32 @@ export async function anthropicModels(relay: Relay): Promise<Response> {
       entries.push({ id: name, target: anthropicModelTarget(name, map, models) });
   }
   for (const id of await listModelIds(relay)) entries.push({ id });
-  return jsonResponse(anthropicModelList(entries, relay.startedAt));
+  return entries;
+}
+
+/** GET /v1/models for a client that sent `anthropic-version`. */
+export async function anthropicModels(relay: Relay): Promise<Response> {
+  return jsonResponse(anthropicModelList(await anthropicModelEntries(relay), relay.startedAt));
+}
+
+/**
+ * GET /v1/models/{id} for Anthropic clients: a listed id, or any Claude name /v1/messages accepts (it maps to a
+ * family's model, named in the display name); anything else is a 404 (not_found_error in Anthropic's shape).
+ */
+export async function anthropicModel(relay: Relay, id: string): Promise<Response> {
+  const entries = await anthropicModelEntries(relay);
+  let entry = entries.find((e) => e.id === id);
+  if (!entry && /^(claude|anthropic)/i.test(id.trim())) {
+    entry = {
+      id,
+      target: anthropicModelTarget(id, relay.config.anthropicModelMap, await relay.catalog.list()),
+    };
+  }
+  if (!entry) {
+    throw new RelayError(404, `The model '${id}' does not exist or is not available through codex-relay.`, {
+      code: "model_not_found",
+      param: "model",
+    });
+  }
+  return jsonResponse(anthropicModelInfo(entry, relay.startedAt));
 }

@@ -1,6 +1,6 @@
 // The Anthropic Messages API through the official @anthropic-ai/sdk (1.x: Bearer auth, anthropic-version
 // 2026-10-21), against a real relay and the fake backend: create, stream with finalMessage, a tool round trip with
-// the thinking signature carried back, countTokens, an image, models.list, and errors in Anthropic's shape.
+// the thinking signature carried back, countTokens, an image, models.list and models.retrieve, and errors in Anthropic's shape.
 
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -252,6 +252,42 @@ describe("@anthropic-ai/sdk against /v1/messages", { timeout: 30_000 }, () => {
     expect(ids).toContain("claude-opus-4-8");
     expect(ids).toContain("gpt-5.5");
     expect(page.data[0]).toMatchObject({ type: "model", display_name: expect.stringContaining("gpt-5.5") });
+  });
+
+  it("models.retrieve answers in Anthropic's shape; an unknown id is a NotFoundError in Anthropic's shape", async () => {
+    const listed = (await client.models.list()).data.find((m) => m.id === "claude-opus-4-8");
+    const opus = await client.models.retrieve("claude-opus-4-8");
+    expect(opus).toEqual(listed);
+    expect(opus).toMatchObject({
+      type: "model",
+      id: "claude-opus-4-8",
+      display_name: "claude-opus-4-8 (gpt-5.5-high)",
+      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    expect(await client.models.retrieve("gpt-5.5-high")).toMatchObject({
+      type: "model",
+      id: "gpt-5.5-high",
+      display_name: "gpt-5.5-high",
+    });
+    // Any Claude name /v1/messages accepts has a model, named after the one it maps to.
+    expect(await client.models.retrieve("claude-haiku-4-5")).toMatchObject({
+      type: "model",
+      id: "claude-haiku-4-5",
+      display_name: expect.stringMatching(/^claude-haiku-4-5 \(gpt-/),
+    });
+
+    const missing = await client.models.retrieve("no-such-model").catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(Anthropic.NotFoundError);
+    expect((missing as InstanceType<typeof Anthropic.NotFoundError>).error).toEqual({
+      type: "error",
+      error: { type: "not_found_error", message: expect.stringContaining("no-such-model") },
+    });
+    // Without anthropic-version the same route still answers in OpenAI's shape.
+    const plain = await fetch(`${t.url}/v1/models/gpt-5.5`, {
+      headers: { authorization: `Bearer ${RELAY_KEY}` },
+    });
+    const openai = (await plain.json()) as Record<string, unknown>;
+    expect(openai).toMatchObject({ id: "gpt-5.5", object: "model", owned_by: "openai" });
   });
 
   it("errors come in Anthropic's shape: a bad request names the field, a usage limit is a 429", async () => {
