@@ -4,7 +4,8 @@
 // - a conversation stays on its account (keyed by the session id, which is the prompt_cache_key), so the
 //   backend's prompt cache keeps hitting;
 // - a new conversation goes to the account with the most headroom by its last known usage windows (ties: the
-//   one serving fewer requests right now, then the one given fewer conversations);
+//   one serving fewer requests right now, then the one given fewer conversations); or, where instances cannot
+//   ask each other (Workers), by rendezvous hashing weighted by headroom, which every instance computes alike;
 // - a usage limit parks an account until its reset, a sign-in that failed for good parks it until the store holds
 //   a new sign-in; when every account is parked, a 429 whose Retry-After is the earliest reset.
 // Several instances sharing one store (Redis) also share the pool's state through a PoolSharing: a parking is
@@ -15,6 +16,8 @@
 import { RelayError } from "../core/errors.ts";
 import { silentLogger, type Logger } from "../core/logger.ts";
 import { RateLimitTracker, type RateLimitSnapshot } from "../upstream/rate-limits.ts";
+import { headroomPercent, headroomWeight } from "./headroom.ts";
+import { pickWeighted } from "./rendezvous.ts";
 import { createTokenManager, type TokenManager, type TokenManagerOptions } from "./token-manager.ts";
 import {
   DEFAULT_ACCOUNT_KEY,
@@ -101,6 +104,8 @@ export interface AccountPool {
   park(account: PoolAccount, reason: ParkReason, retryAfterSeconds: number | null, message: string): void;
   /** A parking announced by another instance (null: it ended there); not announced again. */
   applyParking(key: string, parking: SharedParking | null): void;
+  /** Usage windows another instance saw for the account; kept when newer than what this instance saw. */
+  applyUsage(key: string, snapshot: RateLimitSnapshot): void;
   /** Requests in flight per account (tie-breaker of the choice). */
   begin(account: PoolAccount): void;
   end(account: PoolAccount): void;
@@ -128,8 +133,9 @@ export interface AccountPoolOptions {
   sharing?: PoolSharing;
   /**
    * How a conversation new to this instance gets its account: "headroom" (the most headroom; the default) or "hash"
-   * (rendezvous hashing of the session id over the accounts that can serve, so every instance that knows the same
-   * parkings picks the same account without asking anyone: Workers, whose isolates share no memory).
+   * (rendezvous hashing of the session id over the accounts that can serve, weighted by their headroom, so every
+   * instance that knows the same parkings and usage picks the same account without asking anyone, and accounts get
+   * new conversations in proportion to their headroom: Workers, whose isolates share no memory).
    */
   newConversations?: "headroom" | "hash";
 }
@@ -197,15 +203,7 @@ export function createAccountPool(o: AccountPoolOptions): AccountPool {
     return false;
   }
 
-  /** 0..100: what is left of the tighter window; unknown usage counts as all of it, a window past its reset too. */
-  function headroom(a: PoolAccount): number {
-    const s = a.rateLimits.latest;
-    if (!s) return 100;
-    const t = now();
-    const used = (w: RateLimitSnapshot["primary"]) =>
-      w.resetAt !== null && Date.parse(w.resetAt) <= t ? 0 : (w.usedPercent ?? 0);
-    return Math.max(0, 100 - Math.max(used(s.primary), used(s.secondary)));
-  }
+  const headroom = (a: PoolAccount) => headroomPercent(a.rateLimits.latest, now());
 
   function better(a: PoolAccount, b: PoolAccount): boolean {
     const ha = headroom(a);
@@ -226,16 +224,12 @@ export function createAccountPool(o: AccountPoolOptions): AccountPool {
     return chosen;
   }
 
-  /** Rendezvous hashing: the account that can serve with the highest weight for this conversation. */
+  /** Weighted rendezvous hashing over the accounts that can serve, each weighted by its headroom (headroom.ts). */
   function hashed(sessionId: string, exclude?: ReadonlySet<string>): PoolAccount | null {
-    let chosen: PoolAccount | null = null;
-    let top = -1;
-    for (const a of accounts) {
-      if (exclude?.has(a.key) || !isEligible(a)) continue;
-      const w = rendezvousWeight(sessionId, a.key);
-      if (w > top) [chosen, top] = [a, w];
-    }
-    return chosen;
+    const candidates = accounts
+      .filter((a) => !exclude?.has(a.key) && isEligible(a))
+      .map((a) => ({ key: a.key, weight: headroomWeight(headroom(a)), value: a }));
+    return pickWeighted(sessionId, candidates);
   }
 
   /** The account this instance would give the request, and whether the conversation is new to this instance. */
@@ -388,6 +382,14 @@ export function createAccountPool(o: AccountPoolOptions): AccountPool {
     );
   }
 
+  function applyUsage(key: string, snapshot: RateLimitSnapshot): void {
+    const a = byKey.get(key);
+    if (!a) return;
+    const mine = a.rateLimits.latest;
+    if (mine && Date.parse(mine.observedAt) >= Date.parse(snapshot.observedAt)) return;
+    a.rateLimits.latest = snapshot;
+  }
+
   function stateOf(a: PoolAccount): AccountState {
     isEligible(a); // lets an expired parking go
     const p = parked.get(a.key) ?? null;
@@ -477,6 +479,7 @@ export function createAccountPool(o: AccountPoolOptions): AccountPool {
     pick,
     park,
     applyParking,
+    applyUsage,
     begin: (a) => inflight.set(a.key, (inflight.get(a.key) ?? 0) + 1),
     end: (a) => inflight.set(a.key, Math.max(0, (inflight.get(a.key) ?? 0) - 1)),
     states,
@@ -499,22 +502,6 @@ export function parseSharedParking(text: string): SharedParking | null {
   } catch {
     return null;
   }
-}
-
-/** FNV-1a of `conversation NUL account`, then murmur3's finaliser so that near keys spread: 0 … 2³²−1. */
-export function rendezvousWeight(conversation: string, account: string): number {
-  let h = 0x811c9dc5;
-  const text = `${conversation}\u0000${account}`;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 function storeOf(s: AccountSource): TokenStore {

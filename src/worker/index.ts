@@ -43,9 +43,12 @@ export function createWorkerHandler(): WorkerHandler {
         });
       }
       const res = unbufferedStream(await app.fetch(request, env, ctx));
-      // Parkings this request made, and a fresh view of the others' when due (shared-parkings.ts).
-      const parked = worker.parkings?.afterResponse(env.KV, relay.accounts);
-      if (parked) ctx.waitUntil(parked.catch(() => {}));
+      // Parkings this request made and usage it learned, and a fresh view of the others' when due
+      // (shared-parkings.ts, shared-usage.ts).
+      for (const shared of [worker.parkings, worker.usage]) {
+        const work = shared?.afterResponse(env.KV, relay.accounts);
+        if (work) ctx.waitUntil(work.catch(() => {}));
+      }
       const news = challenges.toShare(relay);
       if (news)
         ctx.waitUntil(

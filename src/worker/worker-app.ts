@@ -10,6 +10,7 @@ import { createMemoryStore } from "../auth/memory-store.ts";
 import type { Logger } from "../core/logger.ts";
 import { workerAccounts } from "./accounts.ts";
 import { ParkingSharing } from "./shared-parkings.ts";
+import { UsageSharing } from "./shared-usage.ts";
 import { variablesOf, type WorkerEnv } from "./env.ts";
 import { openWorkersBackendSocket } from "./backend-socket.ts";
 import { createConsoleLogger } from "./logger.ts";
@@ -24,6 +25,8 @@ export interface WorkerApp {
   relay: Relay;
   /** The accounts' parkings shared with the other isolates (none with CHATGPT_ACCESS_TOKEN). */
   parkings?: ParkingSharing;
+  /** The accounts' usage windows shared with the other isolates (none with CHATGPT_ACCESS_TOKEN). */
+  usage?: UsageSharing;
 }
 
 export async function createWorkerApp(env: WorkerEnv): Promise<WorkerApp> {
@@ -67,9 +70,11 @@ export async function createWorkerApp(env: WorkerEnv): Promise<WorkerApp> {
     })),
   );
   const parkings = new ParkingSharing();
+  const usage = new UsageSharing();
   const relay = createRelay(config, {
     accounts,
-    // Isolates share no memory: a conversation's account is one every isolate computes alike.
+    // Isolates share no memory: a conversation's account is one every isolate computes alike from the accounts'
+    // headroom (weighted rendezvous hashing), with the usage and parkings shared through KV.
     newConversations: "hash",
     poolSharing: parkings,
     logger,
@@ -77,16 +82,14 @@ export async function createWorkerApp(env: WorkerEnv): Promise<WorkerApp> {
     metrics,
     ...backendWebSockets,
   });
-  // What other isolates parked, before this isolate's first request is routed.
-  await parkings
-    .read(env.KV, relay.accounts)
-    .catch((err: unknown) =>
-      logger.warn(
-        { err: err instanceof Error ? err.message : String(err) },
-        "could not read the accounts' parkings from KV",
-      ),
-    );
-  return { ...workerAppOf(relay, metrics), parkings };
+  // What other isolates parked and the usage they saw, before this isolate's first request is routed.
+  const warn = (what: string) => (err: unknown) =>
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, `could not read ${what} from KV`);
+  await Promise.all([
+    parkings.read(env.KV, relay.accounts).catch(warn("the accounts' parkings")),
+    usage.read(env.KV, relay.accounts).catch(warn("the accounts' usage")),
+  ]);
+  return { ...workerAppOf(relay, metrics), parkings, usage };
 }
 
 // Backend WebSockets only for the turns of a client's own WebSocket (GET /v1/responses): on Workers a socket cannot

@@ -52,6 +52,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
           : undefined;
         return sendJson(res, 200, { ok: true });
       }
+      if (req.method === "POST" && url.pathname === "/account-usage") {
+        // The primary window's used % the backend reports for this account's replies (none: every account's own
+        // overrides cleared).
+        const account = url.searchParams.get("account");
+        if (account === null) fake.backend.accountRateLimits.clear();
+        else
+          fake.backend.accountRateLimits.set(account, {
+            primaryUsedPercent: Number(url.searchParams.get("primary") ?? "12"),
+          });
+        return sendJson(res, 200, { ok: true });
+      }
       if (url.pathname === "/requests") {
         // Which account each backend request went out with, and its installation id, since the last reset.
         const seen = fake.requests.map((r) => ({

@@ -2,13 +2,15 @@
 // OPENAI_CODEX_AUTH_ALICE and OPENAI_CODEX_AUTH_BOB (vitest.workers.config.ts), each with its own Durable Object
 // and KV entry. New conversations spread over both; a conversation goes to the same account on every isolate; a
 // usage limit moves the request to the other account before any byte and parks the account on that isolate;
-// all parked → 429 with the earliest reset; installation ids per account, the same on every isolate.
+// all parked → 429 with the earliest reset; installation ids per account, the same on every isolate; the usage
+// windows one isolate learns reach the others through KV, and new conversations go by headroom.
 
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { tokenCacheKey } from "../../../src/auth/durable-object-store.ts";
 import { createWorkerHandler } from "../../../src/worker/index.ts";
 import { parkingKey } from "../../../src/worker/shared-parkings.ts";
+import { usageKey } from "../../../src/worker/shared-usage.ts";
 import { clientKey, executionContext } from "../helpers.ts";
 
 const ALICE = "aaaaaaaa-0000-4000-8000-00000000000a";
@@ -41,6 +43,11 @@ interface Seen {
 async function backendRequests(): Promise<Seen[]> {
   return (await (await fetch(`${controlUrl}/requests?reset=1`)).json()) as Seen[];
 }
+/** The primary window's used % the backend reports in this account's replies; no account: back to the defaults. */
+async function reportUsage(account?: string, primaryUsedPercent?: number): Promise<void> {
+  const query = account ? `?account=${account}&primary=${primaryUsedPercent}` : "";
+  await fetch(`${controlUrl}/account-usage${query}`, { method: "POST" });
+}
 async function usageLimit(accounts: string[], resets = 3600): Promise<void> {
   await fetch(`${controlUrl}/usage-limit?accounts=${accounts.join(",")}&resets=${resets}`, {
     method: "POST",
@@ -50,7 +57,11 @@ async function usageLimit(accounts: string[], resets = 3600): Promise<void> {
 describe("several accounts on a Worker", () => {
   beforeEach(async () => {
     await usageLimit([]);
-    for (const key of ["alice", "bob"]) await env.KV.delete(parkingKey(key));
+    await reportUsage();
+    for (const key of ["alice", "bob"]) {
+      await env.KV.delete(parkingKey(key));
+      await env.KV.delete(usageKey(key));
+    }
   });
 
   it("both accounts serve, each from its own secret, Durable Object and KV entry; /health lists them", async () => {
@@ -76,6 +87,13 @@ describe("several accounts on a Worker", () => {
   });
 
   it("a conversation goes to the same account on every isolate; installation ids per account, shared, kept", async () => {
+    // Isolates agree when they weigh the accounts alike: first one that has seen both accounts' usage shares it.
+    const warm = isolate();
+    const ctx = executionContext();
+    for (let i = 0; i < 8; i++) await chat(warm, `warm-${i}`, ctx);
+    await ctx.settled();
+    expect(await env.KV.get(usageKey("alice"))).not.toBeNull();
+    expect(await env.KV.get(usageKey("bob"))).not.toBeNull();
     await backendRequests();
     const isolates = [isolate(), isolate(), isolate()];
     for (let c = 0; c < 6; c++) {
@@ -134,5 +152,41 @@ describe("several accounts on a Worker", () => {
     const second = isolate();
     for (let i = 0; i < 8; i++) expect((await chat(second, `kv-${i}`)).status).toBe(200);
     expect((await backendRequests()).map((r) => r.account)).toEqual(Array(8).fill(BOB));
+  });
+
+  it("new conversations go by headroom; the usage one isolate learns reaches a fresh isolate through KV", async () => {
+    await reportUsage(ALICE, 97);
+    await backendRequests();
+    const first = isolate();
+    const ctx = executionContext();
+    // Nothing known yet: both accounts take new conversations, and alice's replies say she is at 97%.
+    const early = Array.from({ length: 8 }, (_, i) => `early-${i}`);
+    for (const c of early) expect((await chat(first, c, ctx)).status).toBe(200);
+    const placed = (await backendRequests()).map((r) => r.account);
+    expect(placed).toContain(ALICE);
+    await ctx.settled(); // the usage is written after the responses
+    const stored = JSON.parse((await env.KV.get(usageKey("alice")))!) as { primary: { usedPercent: number } };
+    expect(stored.primary.usedPercent).toBe(97);
+    expect(await env.KV.get(usageKey("bob"))).not.toBeNull();
+
+    // Alice has 3% left: new conversations go to bob; the conversations she already has stay with her.
+    for (let i = 0; i < 20; i++) expect((await chat(first, `later-${i}`)).status).toBe(200);
+    expect((await backendRequests()).map((r) => r.account)).toEqual(Array(20).fill(BOB));
+    for (const c of early) expect((await chat(first, c)).status).toBe(200);
+    expect((await backendRequests()).map((r) => r.account)).toEqual(placed);
+
+    // A fresh isolate has never had a reply from alice: it knows her usage from KV, before its first request.
+    const second = isolate();
+    const health = (await (
+      await second.fetch(
+        new Request("https://relay.example/health", { headers: { authorization: `Bearer ${clientKey}` } }),
+        env,
+        executionContext(),
+      )
+    ).json()) as { accounts: { key: string; usage: { primary: { usedPercent: number } } | null }[] };
+    expect(health.accounts.find((a) => a.key === "alice")?.usage?.primary.usedPercent).toBe(97);
+    expect(await backendRequests()).toEqual([]);
+    for (let i = 0; i < 20; i++) expect((await chat(second, `fresh-${i}`)).status).toBe(200);
+    expect((await backendRequests()).map((r) => r.account)).toEqual(Array(20).fill(BOB));
   });
 });
