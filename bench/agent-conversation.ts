@@ -16,6 +16,7 @@ import { join } from "node:path";
 import WebSocket from "ws";
 import { parseChatRequest } from "../src/openai/chat-request-schema.ts";
 import { deriveConversationKey, toResponsesRequest } from "../src/openai/to-responses-request.ts";
+import { inflateInline } from "../src/upstream/inline-inflate.ts";
 import { defaultModels } from "../test/fakes/models.ts";
 import type { FakeReady, LastRequest } from "./fake-process.ts";
 
@@ -264,7 +265,11 @@ async function directConversation(
     perMessageDeflate: true,
   });
   await new Promise<void>((resolve, reject) => {
-    ws.once("open", () => resolve());
+    ws.once("open", () => {
+      // Inflating frames on the event loop, as the official (Rust) client and the relay do (inline-inflate.ts).
+      inflateInline(ws, 0);
+      resolve();
+    });
     ws.once("error", reject);
   });
   const out: TurnSample[] = [];

@@ -4,6 +4,7 @@
 
 import WebSocket from "ws";
 import type { IncomingMessage } from "node:http";
+import { inflateInline } from "./inline-inflate.ts";
 import {
   FrameInbox,
   SocketClosed,
@@ -12,11 +13,14 @@ import {
   type OpenResult,
 } from "./backend-socket.ts";
 
+/** The largest frame the backend may send (a turn's final event carries its whole output, images included). */
+const MAX_PAYLOAD = 256 * 1024 * 1024;
+
 export const openWsBackendSocket: OpenBackendSocket = (url, headers, signal) => {
   return new Promise<OpenResult>((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     // permessage-deflate, like the official client: the frames are JSON and compress well.
-    const ws = new WebSocket(url, { headers, perMessageDeflate: true, maxPayload: 256 * 1024 * 1024 });
+    const ws = new WebSocket(url, { headers, perMessageDeflate: true, maxPayload: MAX_PAYLOAD });
     let settled = false;
     const onAbort = () => {
       if (settled) return;
@@ -35,6 +39,7 @@ export const openWsBackendSocket: OpenBackendSocket = (url, headers, signal) => 
       ws.once("open", () => {
         if (settled) return;
         done();
+        inflateInline(ws, MAX_PAYLOAD);
         resolve({ ok: true, socket: new WsBackendSocket(ws), headers: upgradeHeaders });
       });
     });
