@@ -32,6 +32,8 @@ export interface AgentSide {
   name: string;
   /** Per turn, the median over the repetitions. */
   turns: TurnSample[];
+  /** The relay's CPU time (all its threads) per turn, median over the conversations; absent for the direct side. */
+  relayCpuMsPerTurn?: number;
 }
 
 /** The fake backend's process, behind the simulated link, answering every turn with a tool call. */
@@ -50,7 +52,7 @@ export interface AgentBenchOptions {
   /** Starts the fake backend's process behind a link of `rttMs` and `uplinkBitsPerSecond`. */
   startFake(link: { rttMs: number; uplinkBitsPerSecond: number }): Promise<AgentFake>;
   /** Starts a relay (as `npm start` runs it) with these extra variables; returns its URL and a stop. */
-  startRelay(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }>;
+  startRelay(env: Record<string, string>): Promise<{ url: string; cpuMs(): number; stop(): Promise<void> }>;
   root: string;
   log(msg: string): void;
 }
@@ -108,9 +110,13 @@ export async function runAgentBench(o: AgentBenchOptions): Promise<AgentSide[]> 
       const relay = await o.startRelay({ ...fake.ready.env, UPSTREAM_TRANSPORT: transport });
       try {
         const reps: TurnSample[][] = [];
-        for (let r = 0; r < o.repetitions; r++)
+        const cpu: number[] = [];
+        for (let r = 0; r < o.repetitions; r++) {
+          const before = relay.cpuMs();
           reps.push(await relayConversation(relay.url, fake, o, results, r));
-        sides.push({ name, turns: medianTurns(reps) });
+          cpu.push((relay.cpuMs() - before) / o.turns);
+        }
+        sides.push({ name, turns: medianTurns(reps), relayCpuMsPerTurn: median(cpu) });
       } finally {
         await relay.stop();
       }
@@ -125,8 +131,9 @@ export async function runAgentBench(o: AgentBenchOptions): Promise<AgentSide[]> 
   return sides;
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 function medianTurns(reps: TurnSample[][]): TurnSample[] {
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   return reps[0]!.map((_, i) => ({
     wireBytes: median(reps.map((r) => r[i]!.wireBytes)),
     jsonBytes: median(reps.map((r) => r[i]!.jsonBytes)),

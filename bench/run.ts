@@ -940,7 +940,7 @@ async function main(): Promise<void> {
           const dir = profileDir && join(profileDir, `agent-${env.UPSTREAM_TRANSPORT ?? "default"}`);
           if (dir) mkdirSync(dir, { recursive: true });
           const r = await startRelay(fake.ready, dir, env);
-          return { url: r.url, stop: () => stopChild(r.child) };
+          return { url: r.url, cpuMs: () => processCpuMs(r.child.pid!), stop: () => stopChild(r.child) };
         },
       });
       agentTable(sides);
@@ -1003,6 +1003,8 @@ function agentTable(sides: AgentSide[]): void {
     ]);
   }
   const total = (s: AgentSide) => s.turns.reduce((n, t) => n + t.wireBytes, 0);
+  const cpu = (s: AgentSide) => (s.relayCpuMsPerTurn === undefined ? "" : `${fmtMs(s.relayCpuMsPerTurn)} ms`);
+  lines.push(["relay CPU per turn", "", cpu(http), cpu(ws), "", "", ""]);
   lines.push([
     `all ${AGENT_TURNS}`,
     "",
@@ -1019,7 +1021,7 @@ function agentTable(sides: AgentSide[]): void {
     ...lines.map((l) => `| ${l.join(" | ")} |`),
   );
   notes.push(
-    "Agent rows: \"up\" is what crossed the simulated uplink for the turn's request (the zstd body over HTTP; the frame with permessage-deflate over WebSocket); TTFB is until the answer's tool call starts. The relay's uplink to the fake is the simulated one; the client's loopback hop to the relay is not slowed.",
+    "Agent rows: \"up\" is what crossed the simulated uplink for the turn's request (the zstd body over HTTP; the frame with permessage-deflate over WebSocket); TTFB is until the answer's tool call starts; \"relay CPU per turn\" is the relay process's CPU time (all threads, /proc) over a conversation divided by its turns. The relay's uplink to the fake is the simulated one; the client's loopback hop to the relay is not slowed.",
   );
 }
 

@@ -3,22 +3,19 @@
 // Why: `ws` inflates every compressed frame through zlib's asynchronous stream API, three thread-pool round trips
 // per frame (the data, the 4-byte trailer, the flush). A turn's answer is a few dozen small frames read one after
 // the other, and on a busy machine each round trip waits for a core: the tool call at the end of the answer reached
-// the client milliseconds late. A small frame inflates in microseconds, so here it is done synchronously, as the
-// official (Rust) client does. Context takeover is kept without a long-lived zlib stream (Node's synchronous API
-// closes its stream after each call): every message is inflated on its own with the last 32 KB the backend sent
-// as the dictionary, which is exactly the window its deflater may refer back to. Frames over INLINE_LIMIT go to
-// the thread pool the same way, in one round trip instead of three, so a large frame does not block the loop.
+// the client milliseconds late. A small frame inflates in microseconds, so here every frame is inflated
+// synchronously, as the official (Rust) client does, by one long-lived inflater per connection (pako, zlib's
+// algorithm in JavaScript: Node's synchronous zlib API closes its stream after each call, which would lose the
+// window that context takeover refers back to; per-message streams with that window as a dictionary cost twice
+// the CPU). A very large frame (an image in a turn's last event) blocks the loop for as long as it inflates:
+// about as long as parsing its JSON, which follows anyway.
 
 import { constants as bufferConstants } from "node:buffer";
-import zlib from "node:zlib";
+import { Inflate, Z_SYNC_FLUSH } from "pako";
 import type WebSocket from "ws";
 
-/** Compressed bytes up to which a message is inflated synchronously. */
-export const INLINE_LIMIT = 64 * 1024;
-/** The largest LZ77 window permessage-deflate allows (2^15): what a deflater with context takeover refers back to. */
-const WINDOW = 32 * 1024;
 /** RFC 7692 §7.2.2: the sender strips this from every message; the receiver appends it. */
-const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+const TRAILER = new Uint8Array([0x00, 0x00, 0xff, 0xff]);
 
 type Callback = (err: Error | null, data?: Buffer) => void;
 
@@ -29,60 +26,47 @@ interface PerMessageDeflateLike {
 }
 
 /**
- * The inflater of one connection: `inflate(compressed, fin)` gives a message's text bytes (or an empty buffer for a
- * fragment that does not end it: fragments are joined first, as a deflate block may span them).
+ * The inflater of one connection: `inflate(compressed, fin)` gives a message's bytes (an empty buffer for a fragment
+ * that does not end its message; the message's bytes come with its last fragment).
  */
 export class MessageInflater {
-  private window: Buffer | null = null;
-  private fragments: Buffer[] = [];
+  private inflater: Inflate | null = null;
+  private output: Uint8Array[] = [];
+  private outputLength = 0;
 
   constructor(private readonly options: { contextTakeover: boolean; maxOutputLength: number }) {}
 
-  /** Synchronously; throws on damaged data or a message over maxOutputLength. */
-  inflateSync(data: Buffer, fin: boolean): Buffer {
-    const input = this.collect(data, fin);
-    if (input === null) return Buffer.alloc(0);
-    return this.keep(zlib.inflateRawSync(input, this.zlibOptions()));
-  }
-
-  /** On the thread pool, for large messages. */
-  inflateAsync(data: Buffer, fin: boolean, callback: Callback): void {
-    const input = this.collect(data, fin);
-    if (input === null) return queueMicrotask(() => callback(null, Buffer.alloc(0)));
-    zlib.inflateRaw(input, this.zlibOptions(), (err, out) =>
-      err ? callback(err) : callback(null, this.keep(out)),
-    );
-  }
-
-  private collect(data: Buffer, fin: boolean): Buffer | null {
-    this.fragments.push(data);
-    if (!fin) return null;
-    this.fragments.push(TRAILER);
-    const input = Buffer.concat(this.fragments);
-    this.fragments = [];
-    return input;
-  }
-
-  private zlibOptions(): zlib.ZlibOptions {
-    return {
-      windowBits: 15,
-      finishFlush: zlib.constants.Z_SYNC_FLUSH,
-      maxOutputLength: this.options.maxOutputLength,
-      ...(this.window ? { dictionary: this.window } : {}),
-    };
-  }
-
-  /** Remembers the tail of what was inflated: the next message may refer back into it. */
-  private keep(out: Buffer): Buffer {
-    if (!this.options.contextTakeover) return out;
-    const previous = this.window;
-    if (out.length >= WINDOW || !previous)
-      this.window = Buffer.from(out.subarray(Math.max(0, out.length - WINDOW)));
-    else {
-      const joined = Buffer.concat([previous, out]);
-      this.window = joined.length > WINDOW ? joined.subarray(joined.length - WINDOW) : joined;
+  /** Throws on damaged data, or (RangeError) as soon as a message inflates past maxOutputLength. */
+  inflate(data: Uint8Array, fin: boolean): Buffer {
+    const inflater = (this.inflater ??= this.open());
+    inflater.push(data, fin ? false : Z_SYNC_FLUSH);
+    if (fin) inflater.push(TRAILER, Z_SYNC_FLUSH);
+    if (inflater.err) {
+      this.inflater = null;
+      throw new Error(`the backend sent a damaged compressed frame (${inflater.msg || inflater.err})`);
     }
-    return out;
+    if (!fin) return Buffer.alloc(0);
+    const message = Buffer.concat(this.output, this.outputLength);
+    this.output = [];
+    this.outputLength = 0;
+    if (!this.options.contextTakeover) this.inflater = null;
+    return message;
+  }
+
+  private open(): Inflate {
+    // windowBits 15 inflates whatever window the sender negotiated (a smaller one only refers back less far).
+    const inflater = new Inflate({ raw: true, windowBits: 15, chunkSize: 16 * 1024 });
+    inflater.onData = (chunk) => {
+      this.outputLength += chunk.length;
+      if (this.outputLength > this.options.maxOutputLength) {
+        this.inflater = null;
+        this.output = [];
+        this.outputLength = 0;
+        throw new RangeError(`a message inflated past ${this.options.maxOutputLength} bytes`);
+      }
+      this.output.push(chunk);
+    };
+    return inflater;
   }
 }
 
@@ -101,10 +85,9 @@ export function inflateInline(ws: WebSocket, maxPayload: number): boolean {
     maxOutputLength: maxPayload > 0 ? maxPayload : bufferConstants.MAX_LENGTH,
   });
   pmd.decompress = (data, fin, callback) => {
-    if (data.length > INLINE_LIMIT) return inflater.inflateAsync(data, fin, callback);
     let out: Buffer;
     try {
-      out = inflater.inflateSync(data, fin);
+      out = inflater.inflate(data, fin);
     } catch (err) {
       queueMicrotask(() => callback(err as Error));
       return;
