@@ -15,12 +15,11 @@ export class MessageBuilder {
         break;
       case "content_block_start": {
         const b = event.content_block;
-        const block: ResponseBlock =
-          b.type === "thinking"
-            ? { type: "thinking", thinking: "", signature: "" }
-            : b.type === "text"
-              ? { type: "text", text: "" }
-              : { type: "tool_use", id: b.id, name: b.name, input: {} };
+        let block: ResponseBlock;
+        if (b.type === "thinking") block = { type: "thinking", thinking: "", signature: "" };
+        else if (b.type === "text") block = { type: "text", text: "" };
+        else if (b.type === "web_search_tool_result") block = { ...b, content: [...b.content] };
+        else block = { ...b, input: {} };
         if (this.message) this.message.content[event.index] = block;
         break;
       }
@@ -31,6 +30,8 @@ export class MessageBuilder {
         if (d.type === "text_delta" && block.type === "text") block.text += d.text;
         else if (d.type === "thinking_delta" && block.type === "thinking") block.thinking += d.thinking;
         else if (d.type === "signature_delta" && block.type === "thinking") block.signature += d.signature;
+        else if (d.type === "citations_delta" && block.type === "text")
+          block.citations = [...(block.citations ?? []), d.citation];
         else if (d.type === "input_json_delta")
           this.json.set(event.index, (this.json.get(event.index) ?? "") + d.partial_json);
         break;
@@ -38,7 +39,11 @@ export class MessageBuilder {
       case "content_block_stop": {
         const block = this.message?.content[event.index];
         const raw = this.json.get(event.index);
-        if (block?.type === "tool_use" && raw !== undefined && raw.trim() !== "") {
+        if (
+          (block?.type === "tool_use" || block?.type === "server_tool_use") &&
+          raw !== undefined &&
+          raw.trim() !== ""
+        ) {
           try {
             block.input = JSON.parse(raw);
           } catch {

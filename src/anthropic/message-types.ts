@@ -7,12 +7,40 @@ export interface AnthropicUsage {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  /** Searches the backend made in this turn (present when there was one). */
+  server_tool_use?: { web_search_requests: number };
+}
+
+/** A page found by a web search. The backend sends no encrypted copy or age: "" and null. */
+export interface WebSearchResult {
+  type: "web_search_result";
+  url: string;
+  title: string;
+  encrypted_content: string;
+  page_age: string | null;
+}
+
+export interface WebSearchCitation {
+  type: "web_search_result_location";
+  url: string;
+  title: string;
+  /** The backend cites a page without quoting it: "". */
+  cited_text: string;
+  encrypted_index: string;
+}
+
+export interface WebSearchToolResultBlock {
+  type: "web_search_tool_result";
+  tool_use_id: string;
+  content: WebSearchResult[];
 }
 
 export type ResponseBlock =
-  | { type: "text"; text: string }
+  | { type: "text"; text: string; citations?: WebSearchCitation[] }
   | { type: "thinking"; thinking: string; signature: string }
-  | { type: "tool_use"; id: string; name: string; input: unknown };
+  | { type: "tool_use"; id: string; name: string; input: unknown }
+  | { type: "server_tool_use"; id: string; name: "web_search"; input: unknown }
+  | WebSearchToolResultBlock;
 
 export interface AnthropicMessage {
   id: string;
@@ -29,12 +57,15 @@ export type BlockDelta =
   | { type: "text_delta"; text: string }
   | { type: "thinking_delta"; thinking: string }
   | { type: "signature_delta"; signature: string }
-  | { type: "input_json_delta"; partial_json: string };
+  | { type: "input_json_delta"; partial_json: string }
+  | { type: "citations_delta"; citation: WebSearchCitation };
 
 export type StartBlock =
   | { type: "text"; text: "" }
   | { type: "thinking"; thinking: "" }
-  | { type: "tool_use"; id: string; name: string; input: Record<string, never> };
+  | { type: "tool_use"; id: string; name: string; input: Record<string, never> }
+  | { type: "server_tool_use"; id: string; name: "web_search"; input: Record<string, never> }
+  | WebSearchToolResultBlock;
 
 export type AnthropicErrorType =
   | "invalid_request_error"

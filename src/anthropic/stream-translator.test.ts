@@ -210,4 +210,94 @@ describe("AnthropicStreamTranslator", () => {
       }
     }
   });
+
+  it("recorded web search: server_tool_use + web_search_tool_result per search, cited text, the search count", () => {
+    const events = loadRecorded(RECORDED.webSearch);
+    const out = run(normalizeAll(events));
+    const starts = out.filter((e) => e.type === "content_block_start").map((e) => e.content_block.type);
+    // Two searches (the backend's open_page / find_in_page actions are not searches), then the answer.
+    expect(starts).toEqual([
+      "server_tool_use",
+      "web_search_tool_result",
+      "server_tool_use",
+      "web_search_tool_result",
+      "text",
+    ]);
+    expect(out.filter((e) => e.type === "content_block_start").map((e) => e.index)).toEqual([0, 1, 2, 3, 4]);
+    expect(out).toContainEqual({
+      type: "content_block_delta",
+      index: 0,
+      delta: { type: "input_json_delta", partial_json: '{"query":"tech news today December 5 2025"}' },
+    });
+    const firstResult = out.find(
+      (e) => e.type === "content_block_start" && e.content_block.type === "web_search_tool_result",
+    );
+    expect(firstResult).toMatchObject({
+      index: 1,
+      content_block: {
+        type: "web_search_tool_result",
+        tool_use_id: expect.stringMatching(/^srvtoolu_ws_/),
+        content: expect.arrayContaining([
+          {
+            type: "web_search_result",
+            url: "https://www.wired.com/story/the-big-interview-2025-recap",
+            title: "www.wired.com/story/the-big-interview-2025-recap",
+            encrypted_content: "",
+            page_age: null,
+          },
+        ]),
+      },
+    });
+    const citations = out.filter(
+      (e) => e.type === "content_block_delta" && e.delta.type === "citations_delta",
+    );
+    expect(citations).toHaveLength(12);
+    expect(citations[0]).toEqual({
+      type: "content_block_delta",
+      index: 4,
+      delta: {
+        type: "citations_delta",
+        citation: {
+          type: "web_search_result_location",
+          url: "https://techcrunch.com/2025/12/05/petco-confirms-security-lapse-exposed-customers-personal-data/?utm_source=openai",
+          title: "Petco confirms security lapse exposed customers’ personal data | TechCrunch",
+          cited_text: "",
+          encrypted_index: "",
+        },
+      },
+    });
+    expect(out.at(-2)).toMatchObject({
+      type: "message_delta",
+      delta: { stop_reason: "end_turn" },
+      usage: { cache_read_input_tokens: 3712, server_tool_use: { web_search_requests: 2 } },
+    });
+
+    // The non-stream answer folds the same events into the same blocks.
+    const builder = new MessageBuilder();
+    for (const e of out) builder.push(e);
+    const message = builder.result()!;
+    expect(message.content.map((b) => b.type)).toEqual(starts);
+    expect(message.content[0]).toEqual({
+      type: "server_tool_use",
+      id: (message.content[1] as { tool_use_id: string }).tool_use_id,
+      name: "web_search",
+      input: { query: "tech news today December 5 2025" },
+    });
+    expect((message.content[1] as { content: unknown[] }).content).toHaveLength(10);
+    const text = message.content[4] as { text: string; citations?: unknown[] };
+    expect(text.text.startsWith("I checked today’s tech headlines")).toBe(true);
+    expect(text.citations).toHaveLength(12);
+    expect(message.usage.server_tool_use).toEqual({ web_search_requests: 2 });
+  });
+
+  it("a turn without a search reports no server_tool_use usage", () => {
+    const out = run([
+      { type: "text-delta", delta: "Hi" },
+      { type: "web-citation", url: "https://a.example/", title: "A" },
+      { type: "finish", reason: "stop", usage },
+    ]);
+    const delta = out.find((e) => e.type === "message_delta");
+    expect(delta).toBeDefined();
+    expect(delta && "usage" in delta ? delta.usage : {}).not.toHaveProperty("server_tool_use");
+  });
 });

@@ -6,13 +6,22 @@
 //   reasoning-end    signature_delta with the signed encrypted reasoning, then the thinking block closes (a
 //                    reasoning item without shown text becomes a signature-only thinking block)
 //   tool-call-*      a tool_use block per call (id = the backend's call_id), input_json_delta as arguments stream
+//   web-search       a server_tool_use block (web_search, input {query}) and its web_search_tool_result block
+//                    (the pages found); counted in usage.server_tool_use.web_search_requests
+//   web-citation     a citations_delta (web_search_result_location) on the open text block
 //   finish           closes the open block; message_delta {stop_reason, stop_sequence, usage}; message_stop
 //   error            one `error` event (the route then ends the stream without message_stop)
 // One block is open at a time; `index` is the block's position in the final content array. Tools in
 // BUFFERED_TOOLS have their arguments held to the end and repaired (see repairToolInput).
 
 import type { StreamPart } from "../core/stream-parts.ts";
-import type { AnthropicMessage, AnthropicStreamEvent, StopReason } from "./message-types.ts";
+import type {
+  AnthropicMessage,
+  AnthropicStreamEvent,
+  StopReason,
+  WebSearchCitation,
+  WebSearchResult,
+} from "./message-types.ts";
 import { ZERO_USAGE, toAnthropicUsage } from "./map-usage.ts";
 import { repairToolInput, BUFFERED_TOOLS } from "./repair-tool-input.ts";
 
@@ -42,6 +51,7 @@ export class AnthropicStreamTranslator {
   private open: OpenBlock | null = null;
   private nextIndex = 0;
   private toolUses = 0;
+  private webSearches = 0;
   private done = false;
 
   constructor(options: AnthropicStreamOptions) {
@@ -79,6 +89,10 @@ export class AnthropicStreamTranslator {
       }
       case "tool-call-end":
         return this.endTool(part);
+      case "web-search":
+        return this.webSearch(part);
+      case "web-citation":
+        return this.citation(part);
       case "finish":
         return this.finish(part);
       case "error":
@@ -177,6 +191,50 @@ export class AnthropicStreamTranslator {
     return out;
   }
 
+  /** The search as Anthropic's server tool renders it: the call with its input, then the result, both whole. */
+  private webSearch(part: Extract<StreamPart, { type: "web-search" }>): AnthropicStreamEvent[] {
+    const out = this.close();
+    const id = `srvtoolu_${part.id}`;
+    const use = this.nextIndex++;
+    out.push({
+      type: "content_block_start",
+      index: use,
+      content_block: { type: "server_tool_use", id, name: "web_search", input: {} },
+    });
+    out.push(jsonDelta(use, JSON.stringify({ query: part.query })));
+    out.push({ type: "content_block_stop", index: use });
+    const result = this.nextIndex++;
+    const content: WebSearchResult[] = part.sources.map((s) => ({
+      type: "web_search_result",
+      url: s.url,
+      title: s.title ?? titleOf(s.url),
+      encrypted_content: "",
+      page_age: null,
+    }));
+    out.push({
+      type: "content_block_start",
+      index: result,
+      content_block: { type: "web_search_tool_result", tool_use_id: id, content },
+    });
+    out.push({ type: "content_block_stop", index: result });
+    this.webSearches++;
+    return out;
+  }
+
+  private citation(part: Extract<StreamPart, { type: "web-citation" }>): AnthropicStreamEvent[] {
+    if (this.open?.kind !== "text") return NONE;
+    const citation: WebSearchCitation = {
+      type: "web_search_result_location",
+      url: part.url,
+      title: part.title,
+      cited_text: "",
+      encrypted_index: "",
+    };
+    return [
+      { type: "content_block_delta", index: this.open.index, delta: { type: "citations_delta", citation } },
+    ];
+  }
+
   private finish(part: Extract<StreamPart, { type: "finish" }>): AnthropicStreamEvent[] {
     this.done = true;
     const out = this.close();
@@ -190,6 +248,7 @@ export class AnthropicStreamTranslator {
     else reason = this.toolUses > 0 ? "tool_use" : "end_turn";
     // A turn the relay cut carries the usage the core counted (src/core/turn.ts).
     const usage = part.usage ? toAnthropicUsage(part.usage) : { ...ZERO_USAGE };
+    if (this.webSearches > 0) usage.server_tool_use = { web_search_requests: this.webSearches };
     out.push({ type: "message_delta", delta: { stop_reason: reason, stop_sequence: stopSequence }, usage });
     out.push({ type: "message_stop" });
     return out;
@@ -211,6 +270,16 @@ export class AnthropicStreamTranslator {
     if (!open) return [];
     this.open = null;
     return [{ type: "content_block_stop", index: open.index }];
+  }
+}
+
+/** A readable title for a page the backend listed without one: its host and path. */
+function titleOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}${u.pathname === "/" ? "" : u.pathname}`;
+  } catch {
+    return url;
   }
 }
 

@@ -6,7 +6,9 @@
 //   assistant thinking with a relay-made signature → the reasoning item it carries (encrypted_content); any other
 //                                            thinking and redacted_thinking are dropped (see thinking-signature.ts);
 //   role "system" (mid-conversation)       → a developer message in place (never dropped: Claude Code relies on it).
-// cache_control, citations and other annotations are not carried over.
+// cache_control, citations and other annotations are not carried over; neither are server-tool blocks
+// (server_tool_use, web_search_tool_result …): the backend cannot take back a search it did not store, and the
+// answer text that used the results goes back as it is.
 
 import { invalidRequest } from "../core/errors.ts";
 import type { JsonObject, ResponsesInputItem } from "../responses/types.ts";

@@ -82,6 +82,8 @@ export class OutputLimiter {
         this.countReasoning(part);
         // Reasoning may interleave with held-back text; it does not end a text run.
         return [part];
+      // A citation belongs to text already sent or held; it does not end a text run either.
+      case "web-citation":
       case "reasoning-end":
       case "response-start":
         return [part];

@@ -1,5 +1,5 @@
 // The dialect-neutral view of one upstream turn. `ResponsesEventNormalizer` turns backend events into these
-// parts; every client dialect (OpenAI chat, legacy completions, Ollama) renders parts, so the protocol quirks
+// parts; every client dialect (OpenAI chat, legacy completions, Ollama, Anthropic) renders parts, so the protocol quirks
 // of the backend are handled in one place only.
 
 import type { ResponsesUsage } from "../responses/types.ts";
@@ -12,6 +12,11 @@ export interface TurnUsage {
   outputTokens: number;
   reasoningTokens: number;
   totalTokens: number;
+}
+
+export interface WebSource {
+  url: string;
+  title?: string;
 }
 
 export type StreamPart =
@@ -36,6 +41,13 @@ export type StreamPart =
   | { type: "tool-call-delta"; index: number; argumentsDelta: string }
   /** The call is complete; `arguments` is the full JSON string. */
   | { type: "tool-call-end"; index: number; callId: string; name: string; arguments: string }
+  /**
+   * The backend searched the web (a completed web_search_call item with a search action): what it searched for and
+   * the pages it found (listed only when the backend sends them). Dialects without server tools ignore it.
+   */
+  | { type: "web-search"; id: string; query: string; sources: WebSource[] }
+  /** The answer cites a web page (a url_citation annotation on the text just sent). */
+  | { type: "web-citation"; url: string; title: string }
   /** Terminal: the turn ended normally (or was cut by length/content filter). */
   | {
       type: "finish";

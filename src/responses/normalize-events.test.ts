@@ -327,6 +327,92 @@ describe("ResponsesEventNormalizer", () => {
   });
 });
 
+describe("ResponsesEventNormalizer: web search", () => {
+  const search = (id: string, action?: Record<string, unknown>) =>
+    ev("response.output_item.done", { item: { id, type: "web_search_call", status: "completed", action } });
+
+  it("a finished search is one web-search part; page actions are not searches; a repeat is dropped", () => {
+    const parts = normalizeAll([
+      created(),
+      ev("response.output_item.added", {
+        item: { id: "ws_1", type: "web_search_call", status: "in_progress" },
+      }),
+      search("ws_1", {
+        type: "search",
+        query: "weather Paris",
+        sources: [
+          { type: "url", url: "https://a.example/x" },
+          { type: "url" },
+          { url: "https://b.example/", title: "B" },
+        ],
+      }),
+      search("ws_2", { type: "open_page", url: "https://a.example/x" }),
+      search("ws_3", { type: "find_in_page", pattern: "rain", url: "https://a.example/x" }),
+      search("ws_4"),
+      ev("response.output_item.done", {
+        item: {
+          id: "msg_1",
+          type: "message",
+          content: [
+            {
+              type: "output_text",
+              text: "Rain ([a.example](https://a.example/x)).",
+              annotations: [
+                {
+                  type: "url_citation",
+                  url: "https://a.example/x",
+                  title: "A",
+                  start_index: 5,
+                  end_index: 38,
+                },
+                { type: "file_citation", file_id: "f" },
+              ],
+            },
+          ],
+        },
+      }),
+      completed({
+        output: [
+          {
+            id: "ws_1",
+            type: "web_search_call",
+            status: "completed",
+            action: { type: "search", query: "again" },
+          },
+        ],
+      }),
+    ]);
+    expect(parts.filter((p) => p.type !== "response-start" && p.type !== "finish")).toEqual([
+      {
+        type: "web-search",
+        id: "ws_1",
+        query: "weather Paris",
+        sources: [{ url: "https://a.example/x" }, { url: "https://b.example/", title: "B" }],
+      },
+      // A search item without an action (the backend may omit it) is still a search.
+      { type: "web-search", id: "ws_4", query: "", sources: [] },
+      { type: "text-delta", delta: "Rain ([a.example](https://a.example/x))." },
+      { type: "web-citation", url: "https://a.example/x", title: "A" },
+    ]);
+  });
+
+  it("recorded stream: two searches with their sources, a citation per url_citation annotation", () => {
+    const parts = normalizeAll(loadRecorded(RECORDED.webSearch));
+    const searches = ofType(parts, "web-search");
+    expect(searches.map((p) => [p.query, p.sources.length])).toEqual([
+      ["tech news today December 5 2025", 10],
+      ['site:theverge.com "December 5, 2025" "technology"', 11],
+    ]);
+    const citations = ofType(parts, "web-citation");
+    expect(citations).toHaveLength(12);
+    expect(citations[0]!.title).toBe(
+      "Petco confirms security lapse exposed customers’ personal data | TechCrunch",
+    );
+    // Searches come before the answer, each citation after the text it annotates began.
+    expect(parts.indexOf(searches[1]!)).toBeLessThan(parts.findIndex((p) => p.type === "text-delta"));
+  });
+});
+
 describe("ResponsesEventNormalizer on recorded streams", () => {
   it("azure multi-summary: six summary parts, then the text", () => {
     const parts = normalizeAll(loadRecorded(RECORDED.azureMultiSummary));

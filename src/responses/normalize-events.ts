@@ -3,9 +3,10 @@
 // parts numbered across the whole turn, tool calls numbered in order of appearance, terminal events mapped to one
 // `finish` or one `error`, and a stream that closes early turned into an error. Refusal text (`response.refusal.delta`,
 // `refusal` content parts) is treated as answer text so that the client sees it. Raw reasoning parts
-// (`reasoning_text.delta`) are numbered separately from summary parts.
+// (`reasoning_text.delta`) are numbered separately from summary parts. A completed web search (web_search_call
+// item with a search action) and url_citation annotations become web-search / web-citation parts.
 
-import type { FinishReason, StreamPart } from "../core/stream-parts.ts";
+import type { FinishReason, StreamPart, WebSource } from "../core/stream-parts.ts";
 import { toTurnUsage } from "../core/stream-parts.ts";
 import type { JsonObject, ResponsesUsage, UpstreamEvent } from "./types.ts";
 
@@ -71,6 +72,9 @@ export class ResponsesEventNormalizer {
   private nextCallIndex = 0;
   private callsEnded = 0;
 
+  /** web_search_call items already reported (the terminal response may list them again). */
+  private readonly searches = new Set<string>();
+
   constructor(options: NormalizerOptions = {}) {
     this.declaredTools = options.declaredTools === undefined ? undefined : new Set(options.declaredTools);
   }
@@ -95,6 +99,8 @@ export class ResponsesEventNormalizer {
         return this.summaryPartAdded(event);
       case "response.reasoning_text.delta":
         return this.rawDelta(event);
+      case "response.output_text.annotation.added":
+        return citationParts([event.annotation]);
       case "response.output_item.added":
         return this.itemAdded(obj(event.item));
       case "response.output_item.done":
@@ -310,26 +316,49 @@ export class ResponsesEventNormalizer {
       }
       case "custom_tool_call":
         return this.endCall(item, str(item.input) ?? "");
+      case "web_search_call":
+        return this.webSearchDone(item);
       default:
         return NO_PARTS;
     }
   }
 
-  /** A message whose text never streamed (some streams only send done): emit its full text now. */
+  /** A message whose text never streamed (some streams only send done): emit its full text (and citations) now. */
   private messageDone(item: JsonObject): StreamPart[] {
     const itemId = str(item.id) ?? "";
     if (this.textItems.has(itemId)) return NO_PARTS;
     const content = item.content;
     if (!Array.isArray(content)) return NO_PARTS;
     let text = "";
+    const annotations: unknown[] = [];
     for (const part of content) {
       const p = obj(part);
       if (!p) continue;
-      if (p.type === "output_text" && typeof p.text === "string") text += p.text;
-      else if (p.type === "refusal" && typeof p.refusal === "string") text += p.refusal;
+      if (p.type === "output_text" && typeof p.text === "string") {
+        text += p.text;
+        if (Array.isArray(p.annotations)) annotations.push(...(p.annotations as unknown[]));
+      } else if (p.type === "refusal" && typeof p.refusal === "string") text += p.refusal;
     }
     if (text === "") return NO_PARTS;
-    return [{ type: "text-delta", delta: this.textFor(itemId, text) }];
+    return [{ type: "text-delta", delta: this.textFor(itemId, text) }, ...citationParts(annotations)];
+  }
+
+  /** A finished search: its query and the pages found. Opening or searching within a page is not a search. */
+  private webSearchDone(item: JsonObject): StreamPart[] {
+    const id = str(item.id) ?? `ws_${this.searches.size}`;
+    const action = obj(item.action);
+    if (this.searches.has(id) || (action !== undefined && action.type !== "search")) return NO_PARTS;
+    this.searches.add(id);
+    const queries = Array.isArray(action?.queries) ? action.queries.filter((q) => typeof q === "string") : [];
+    const query = str(action?.query) ?? queries.join(" ");
+    const sources: WebSource[] = [];
+    for (const s of Array.isArray(action?.sources) ? action.sources : []) {
+      const url = str(obj(s)?.url);
+      if (url === undefined || url === "") continue;
+      const title = str(obj(s)?.title);
+      sources.push(title === undefined ? { url } : { url, title });
+    }
+    return [{ type: "web-search", id, query, sources }];
   }
 
   /** The end of a reasoning item; a summary that never streamed is emitted first. */
@@ -432,6 +461,18 @@ export class ResponsesEventNormalizer {
       ),
     ];
   }
+}
+
+/** url_citation annotations → web-citation parts (other annotation types are not shown). */
+function citationParts(annotations: readonly unknown[]): StreamPart[] {
+  const out: StreamPart[] = [];
+  for (const a of annotations) {
+    const annotation = obj(a);
+    const url = str(annotation?.url);
+    if (annotation?.type !== "url_citation" || url === undefined) continue;
+    out.push({ type: "web-citation", url, title: str(annotation.title) ?? url });
+  }
+  return out;
 }
 
 function errorPart(message: string, code: string | undefined, errorType: string | undefined): StreamPart {

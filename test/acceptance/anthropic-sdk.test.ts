@@ -6,6 +6,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { usageLimitReached } from "../fakes/fake-chatgpt.ts";
 import { startTestRelay, type TestRelay } from "../helpers/relay.ts";
+import { loadRecorded, RECORDED } from "../../src/responses/normalize-test-fixtures.ts";
 
 const RELAY_KEY = "relay-test-key";
 let t: TestRelay;
@@ -316,3 +317,92 @@ describe("@anthropic-ai/sdk against /v1/messages", { timeout: 30_000 }, () => {
     expect(unauthorized).toBeInstanceOf(Anthropic.AuthenticationError);
   });
 });
+
+describe(
+  "@anthropic-ai/sdk with the web_search server tool (the recorded web-search stream)",
+  { timeout: 30_000 },
+  () => {
+    // What Claude Code's WebSearch tool sends (research/anthropic-messages.md 6.1).
+    const request = {
+      model: "claude-sonnet-5",
+      max_tokens: 4096,
+      tools: [{ type: "web_search_20250305" as const, name: "web_search" as const, max_uses: 8 }],
+      tool_choice: { type: "tool" as const, name: "web_search" },
+      messages: [{ role: "user" as const, content: "Perform a web search for the query: tech news today" }],
+    };
+
+    function checkSearchAnswer(msg: Anthropic.Message): void {
+      expect(msg.content.map((b) => b.type)).toEqual([
+        "server_tool_use",
+        "web_search_tool_result",
+        "server_tool_use",
+        "web_search_tool_result",
+        "text",
+      ]);
+      const [use, result, , , text] = msg.content as [
+        Anthropic.ServerToolUseBlock,
+        Anthropic.WebSearchToolResultBlock,
+        unknown,
+        unknown,
+        Anthropic.TextBlock,
+      ];
+      expect(use).toMatchObject({
+        type: "server_tool_use",
+        id: expect.stringMatching(/^srvtoolu_/),
+        name: "web_search",
+        input: { query: "tech news today December 5 2025" },
+      });
+      expect(result.tool_use_id).toBe(use.id);
+      const pages = result.content as Anthropic.WebSearchResultBlock[];
+      expect(pages).toHaveLength(10);
+      expect(pages[0]).toMatchObject({
+        type: "web_search_result",
+        url: expect.stringMatching(/^https:\/\//),
+      });
+      expect(pages.every((p) => typeof p.title === "string" && p.title !== "")).toBe(true);
+      expect(text.text).toContain("Petco");
+      expect(text.citations).toHaveLength(12);
+      expect(text.citations![0]).toMatchObject({
+        type: "web_search_result_location",
+        url: expect.stringContaining("techcrunch.com"),
+        title: expect.stringContaining("Petco"),
+      });
+      expect(msg.stop_reason).toBe("end_turn");
+      expect(msg.usage.server_tool_use).toEqual({ web_search_requests: 2 });
+    }
+
+    it("stream and non-stream answers carry the searches as server_tool_use + web_search_tool_result blocks", async () => {
+      t.fake.enqueue({ kind: "events", events: loadRecorded(RECORDED.webSearch) });
+      const streamed = await client.messages.stream(request).finalMessage();
+      checkSearchAnswer(streamed);
+      expect(body()).toMatchObject({ tools: [{ type: "web_search" }], tool_choice: { type: "web_search" } });
+
+      t.fake.enqueue({ kind: "events", events: loadRecorded(RECORDED.webSearch) });
+      const whole = await client.messages.create(request);
+      checkSearchAnswer(whole);
+      expect(whole.content).toEqual(streamed.content);
+    });
+
+    it("a client re-sending the search blocks in its history is served; the answer text goes back", async () => {
+      t.fake.enqueue({ kind: "events", events: loadRecorded(RECORDED.webSearch) });
+      const first = await client.messages.create(request);
+      t.fake.enqueue({ kind: "text", text: "Petco, the New York Times, Meta and Netflix." });
+      const second = await client.messages.create({
+        ...request,
+        tool_choice: { type: "auto" },
+        messages: [
+          ...request.messages,
+          { role: "assistant", content: first.content },
+          { role: "user", content: "Which companies were in the news?" },
+        ],
+      });
+      expect(second.content).toEqual([
+        { type: "text", text: "Petco, the New York Times, Meta and Netflix." },
+      ]);
+      const input = body().input;
+      const answer = input.find((i) => i.role === "assistant");
+      expect(JSON.stringify(answer)).toContain("Petco");
+      expect(input.at(-1)).toMatchObject({ role: "user" });
+    });
+  },
+);

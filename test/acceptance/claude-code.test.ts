@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadRecorded, RECORDED } from "../../src/responses/normalize-test-fixtures.ts";
 import { toolRoundTrip } from "../fakes/fake-chatgpt.ts";
 import { startTestRelay, type TestRelay } from "../helpers/relay.ts";
 
@@ -191,5 +192,30 @@ describe.skipIf(!HAVE_CLAUDE)("claude -p with ANTHROPIC_BASE_URL at the relay", 
     expect(second!.input.indexOf(reasoning!)).toBeLessThan(second!.input.indexOf(call!));
     // The same session keeps the same cache key.
     expect(second!.prompt_cache_key).toBe(first!.prompt_cache_key);
+  });
+
+  it("WebSearch: its web_search request is answered with the searches, and the links reach the model", async () => {
+    t.fake.enqueue({
+      kind: "tool_calls",
+      calls: [{ name: "WebSearch", arguments: { query: "tech news today" }, callId: "call_ws_1" }],
+    });
+    // Claude Code's own request with the web_search server tool, answered by the recorded web-search stream.
+    t.fake.enqueue({ kind: "events", events: loadRecorded(RECORDED.webSearch) });
+    t.fake.enqueue({ kind: "text", text: "Searched." });
+    const run = await claude(["what is in the tech news today?", "--allowedTools", "WebSearch"], {
+      ANTHROPIC_API_KEY: RELAY_KEY,
+    });
+    expectSuccess(run);
+    expect(result(run)!.result).toBe("Searched.");
+
+    expect(t.fake.requests).toHaveLength(3);
+    const [, search, last] = t.fake.requests.map((r) => r.body as { input: Item[]; tools?: Item[] });
+    expect(search!.tools).toEqual([{ type: "web_search" }]);
+    const output = last!.input.find((i) => i.type === "function_call_output" && i.call_id === "call_ws_1");
+    expect(output, JSON.stringify(last!.input).slice(-3000)).toBeDefined();
+    const text = JSON.stringify(output!.output);
+    // A page only the search results list (the answer text never names it): it came from web_search_tool_result.
+    expect(text).toContain("https://www.barrons.com/articles/stock-movers-7c77880d");
+    expect(text).toContain('Web search results for query: \\"tech news today\\"');
   });
 });
