@@ -10,6 +10,7 @@ import { readJsonBody } from "../http/read-json.ts";
 import { linkedAbort } from "../http/text-stream.ts";
 import { hashToUuid, sessionKeyForClientKey } from "../openai/to-responses-request.ts";
 import { STREAM_INCOMPLETE_MESSAGE } from "../responses/normalize-events.ts";
+import { OutputIndexCompactor } from "../responses/output-index.ts";
 import { deriveSessionKey, parseResponsesRequest, toUpstreamBody } from "../responses/request-body.ts";
 import {
   ResponseAggregator,
@@ -147,7 +148,8 @@ async function* sseFrames(events: AsyncIterable<UpstreamEvent>): AsyncGenerator<
 }
 
 /**
- * The backend's events as they come, ending with exactly one terminal event (a failure becomes response.failed).
+ * The backend's events as they come (output_index made dense), ending with exactly one terminal event (a failure
+ * becomes response.failed).
  * `codexClient`: pass the events only the Codex CLI understands.
  */
 export async function* relayEvents(
@@ -156,8 +158,10 @@ export async function* relayEvents(
   codexClient: boolean,
   remember: () => Promise<void>,
 ): AsyncGenerator<UpstreamEvent> {
+  const outputIndexes = new OutputIndexCompactor();
   try {
     for await (const event of events) {
+      outputIndexes.apply(event);
       aggregator.push(event);
       const type = event.type;
       if (!codexClient && isCodexOnlyEvent(type)) continue;

@@ -2,6 +2,7 @@
 // previous_response_id), a Codex-CLI-shaped request (passed through untouched), and @ai-sdk/openai's default
 // Responses model. Real HTTP, real relay, fake backend.
 
+import { readFileSync } from "node:fs";
 import OpenAI from "openai";
 import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, streamText } from "ai";
@@ -154,6 +155,24 @@ describe("openai SDK: responses.stream", () => {
     expect(final.output_text).toContain("The answer is 4.");
     expect(summary).toContain("Adding two and two.");
     expect(final.output.some((i) => i.type === "reasoning")).toBe(true);
+  });
+
+  it("a recorded stream whose output_index skips a number (openai-phase.1) streams to finalResponse()", async () => {
+    // The real backend numbers output items with gaps (the recording goes 0, 2: an item it does not show); the
+    // SDK's stream accumulator indexes its snapshot by output_index and threw "missing output at index 2".
+    const file = new URL("../fixtures/recorded/openai-phase.1.chunks.jsonl", import.meta.url);
+    const events = readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    t.fake.enqueue({ kind: "events", events });
+    const stream = client.responses.stream({ model: "gpt-5.5", input: "AI news" });
+    const indexes = new Set<number>();
+    for await (const e of stream) if ("output_index" in e) indexes.add(e.output_index);
+    const final = await stream.finalResponse();
+    expect([...indexes]).toEqual([0, 1]);
+    expect(final.output.map((i) => i.type)).toEqual(["message", "message"]);
+    expect(final.output_text).toContain("Here are a few");
   });
 
   it("raw stream:true iteration via responses.create", async () => {
