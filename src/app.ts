@@ -1,7 +1,6 @@
 // The HTTP app, built by a factory so every runtime (Node, Workers, tests) wires the same routes to its own Relay.
 
 import { Hono, type Context } from "hono";
-import { cors } from "hono/cors";
 import type { Relay } from "./relay.ts";
 import { RelayError } from "./core/errors.ts";
 import { keyVerifier, presentedKey } from "./http/api-key.ts";
@@ -9,6 +8,7 @@ import { asRelayError, renderError } from "./http/render-error.ts";
 import { hostAllowed, isLoopbackHostname, originAllowed } from "./http/origin-guard.ts";
 import { BodyBudget, DEFAULT_BODY_MEMORY_LIMIT } from "./http/body-budget.ts";
 import { clientAddress } from "./http/client-address.ts";
+import { corsMiddleware } from "./http/cors.ts";
 import { createLogLimiter } from "./core/rate-limited-log.ts";
 import { chatCompletions } from "./routes/openai-chat.ts";
 import { completions } from "./routes/openai-completions.ts";
@@ -74,7 +74,7 @@ export function createApp(relay: Relay, options: AppOptions = {}): Hono {
 
   app.use(
     "*",
-    cors({
+    corsMiddleware({
       // Only allowed origins get this far (see above): echo them.
       origin: config.corsOrigins.includes("*") ? "*" : (origin) => origin,
       allowHeaders: [
