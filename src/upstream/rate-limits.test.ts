@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { forwardableHeaders, parseRateLimits } from "./rate-limits.ts";
+import { forwardableHeaders, parseRateLimits, RateLimitTracker } from "./rate-limits.ts";
 
 describe("rate limits", () => {
   const h = new Headers({
@@ -35,5 +35,25 @@ describe("rate limits", () => {
 
   it("is null without rate-limit headers", () => {
     expect(parseRateLimits(new Headers({ "content-type": "text/event-stream" }))).toBeNull();
+  });
+});
+
+describe("RateLimitTracker", () => {
+  it("keeps the last reply with rate limits, as of when it came", () => {
+    const tracker = new RateLimitTracker();
+    expect(tracker.latest).toBeNull();
+    const before = Date.now();
+    tracker.record(
+      new Headers({ "x-codex-primary-used-percent": "10", "x-codex-primary-reset-after-seconds": "60" }),
+    );
+    tracker.record(new Headers({ "content-type": "text/event-stream" })); // no rate limits: changes nothing
+    const first = tracker.latest!;
+    expect(first.primary.usedPercent).toBe(10);
+    expect(Date.parse(first.observedAt)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(first.primary.resetAt!) - Date.parse(first.observedAt)).toBe(60_000);
+    expect(tracker.latest).toBe(first);
+    tracker.record(new Headers({ "x-codex-plan-type": "pro", "x-codex-primary-used-percent": "55" }));
+    expect(tracker.latest!.primary.usedPercent).toBe(55);
+    expect(tracker.latest!.planType).toBe("pro");
   });
 });
