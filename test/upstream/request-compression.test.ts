@@ -4,6 +4,7 @@
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestRelay, type TestRelay } from "../helpers/relay.ts";
+import { MIN_COMPRESSED_LENGTH } from "../../src/upstream/http-transport.ts";
 
 let t: TestRelay;
 afterEach(() => t.close());
@@ -26,6 +27,16 @@ describe("compressed request bodies", () => {
     expect((sent.body as { input: unknown[] }).input.length).toBeGreaterThanOrEqual(41);
     // What went over the wire is a fraction of the JSON.
     expect(sent.wireBytes!).toBeLessThan(sent.bytes / 5);
+  });
+
+  it("sends a body under 1 KiB as it is: zstd would save nothing there", async () => {
+    t = await startTestRelay({ env: { UPSTREAM_TRANSPORT: "http" } });
+    const client = new OpenAI({ baseURL: `${t.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    await client.chat.completions.create({ model: "gpt-5.5", messages: [{ role: "user", content: "hi" }] });
+    const sent = t.fake.requests[0]!;
+    expect(sent.bytes).toBeLessThan(MIN_COMPRESSED_LENGTH);
+    expect(sent.headers["content-encoding"]).toBeUndefined();
+    expect(sent.wireBytes).toBe(sent.bytes);
   });
 
   it("UPSTREAM_COMPRESSION=none sends plain JSON", async () => {
