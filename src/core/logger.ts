@@ -6,7 +6,11 @@ export interface Logger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+  /** Whether lines of `level` are written at all (pino has it); wrappers skip their work for those that are not. */
+  isLevelEnabled?(level: LogLevel): boolean;
 }
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 

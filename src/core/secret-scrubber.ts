@@ -4,7 +4,7 @@
 // the TokenManager has seen, the client key) and also blanks anything shaped like a bearer value or a JWT. It is
 // applied at the boundaries only: the upstream-error mapping, the OAuth client's errors and the logger.
 
-import type { Logger } from "./logger.ts";
+import type { Logger, LogLevel } from "./logger.ts";
 
 export const REDACTED = "[redacted]";
 
@@ -35,7 +35,8 @@ export class SecretScrubber {
   }
 
   scrub(text: string): string {
-    if (text === "") return text;
+    // Nothing this short holds a secret or a bearer value or a JWT (the patterns need 8 characters or more).
+    if (text.length < MIN_SECRET) return text;
     let out = text;
     for (const s of this.permanent) if (out.includes(s)) out = out.replaceAll(s, REDACTED);
     for (const s of this.tokens) if (out.includes(s)) out = out.replaceAll(s, REDACTED);
@@ -75,12 +76,21 @@ export function scrubValue(value: unknown, scrubber: SecretScrubber, depth = 0):
 
 /** A logger whose every field and message goes through the scrubber first (the log serializer boundary). */
 export function scrubbingLogger(inner: Logger, scrubber: SecretScrubber): Logger {
+  const enabled = inner.isLevelEnabled?.bind(inner);
   const wrap =
-    (level: keyof Logger) =>
+    (level: LogLevel) =>
     (obj: object, msg?: string): void => {
+      // A line the logger drops is not scrubbed first (the per-request info line, at LOG_LEVEL=warn).
+      if (enabled && !enabled(level)) return;
       const clean = scrubValue(obj, scrubber) as object;
       if (msg === undefined) inner[level](clean);
       else inner[level](clean, scrubber.scrub(msg));
     };
-  return { debug: wrap("debug"), info: wrap("info"), warn: wrap("warn"), error: wrap("error") };
+  return {
+    debug: wrap("debug"),
+    info: wrap("info"),
+    warn: wrap("warn"),
+    error: wrap("error"),
+    ...(enabled ? { isLevelEnabled: enabled } : {}),
+  };
 }
