@@ -8,7 +8,10 @@ import type { ResponsesRequestBody, UpstreamEvent } from "../responses/types.ts"
 import type { RequestEntry } from "./request-log.ts";
 
 export interface RequestRecordHooks {
-  /** Fingerprint of the account a turn will use (the accounts pool sets `record.account` itself). */
+  /**
+   * Fingerprint of the account a turn would use, for a turn that failed before the backend took it (one that it
+   * took reports its account with `servedBy`). Asked only then: it reads the token state.
+   */
   account(): string | null;
   streamOpened(): void;
   streamClosed(): void;
@@ -29,6 +32,7 @@ export class RequestRecord implements TurnObserver {
   /** Runs once the entry is written (Workers: schedules the metrics flush on the request's waitUntil). */
   afterWrite: (() => void) | null = null;
   private turnOpen = false;
+  private turnSeen = false;
   private responseStatus: number | null = null;
   private stream = false;
   private written = false;
@@ -43,7 +47,7 @@ export class RequestRecord implements TurnObserver {
   turnStarted(body: ResponsesRequestBody): void {
     this.model = body.model;
     this.effort = body.reasoning?.effort ?? null;
-    this.account ??= this.hooks.account();
+    this.turnSeen = true;
     if (!this.turnOpen) {
       this.turnOpen = true;
       this.hooks.streamOpened();
@@ -102,7 +106,7 @@ export class RequestRecord implements TurnObserver {
       cachedInputTokens: t?.cachedInputTokens ?? null,
       outputTokens: t?.outputTokens ?? null,
       reasoningTokens: t?.reasoningTokens ?? null,
-      account: this.account,
+      account: this.account ?? (this.turnSeen ? this.hooks.account() : null),
       error: this.error,
       stream: this.stream,
     });

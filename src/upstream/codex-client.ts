@@ -9,7 +9,7 @@
 
 import { CODEX_CLIENT_VERSION, type Config } from "../config.ts";
 import { RelayError } from "../core/errors.ts";
-import type { Logger } from "../core/logger.ts";
+import { fingerprint, type Logger } from "../core/logger.ts";
 import type { Credentials } from "../auth/types.ts";
 import type { ResponsesRequestBody, UpstreamEvent } from "../responses/types.ts";
 import { forwardableHeaders, type RateLimitTracker } from "./rate-limits.ts";
@@ -48,7 +48,7 @@ export interface UpstreamReply {
   headers: Record<string, string>;
   /** The backend's events, parsed. Breaking out of the loop aborts the backend request. */
   events: AsyncIterable<UpstreamEvent>;
-  /** Fingerprint of the account that took the turn, set by the pool when it had several to choose from. */
+  /** Fingerprint of the account that took the turn. */
   account?: string | null;
 }
 
@@ -216,7 +216,8 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
       clearTimeout(headersTimer);
       deps.rateLimits?.record(outcome.headers);
       const forwarded = forwardableHeaders(outcome.headers);
-      if (outcome.ok) return { headers: forwarded, events: outcome.events };
+      if (outcome.ok)
+        return { headers: forwarded, events: outcome.events, account: fingerprint(creds.accountId) };
       unfollow();
       if (options.signal?.aborted) throw clientGone();
       if (onWebSocket && outcome.status === 426) {
