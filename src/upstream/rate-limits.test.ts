@@ -57,3 +57,13 @@ describe("RateLimitTracker", () => {
     expect(tracker.latest!.planType).toBe("pro");
   });
 });
+
+describe("RateLimitTracker, set from elsewhere", () => {
+  it("takes a snapshot learned elsewhere over one not parsed yet", () => {
+    const tracker = new RateLimitTracker();
+    tracker.record(new Headers({ "x-codex-primary-used-percent": "10" }));
+    const shared = parseRateLimits(new Headers({ "x-codex-primary-used-percent": "80" }))!;
+    tracker.latest = shared;
+    expect(tracker.latest).toBe(shared);
+  });
+});

@@ -73,6 +73,12 @@ export class RateLimitTracker {
     return this.#latest;
   }
 
+  /** A snapshot learned elsewhere (another instance's, through the shared store). */
+  set latest(snapshot: RateLimitSnapshot | null) {
+    this.#latest = snapshot;
+    this.#unparsed = null;
+  }
+
   record(h: Headers): void {
     if (hasRateLimits(h)) this.#unparsed = { headers: h, at: Date.now() };
   }
