@@ -16,7 +16,7 @@ import { join } from "node:path";
 import WebSocket from "ws";
 import { parseChatRequest } from "../src/openai/chat-request-schema.ts";
 import { deriveConversationKey, toResponsesRequest } from "../src/openai/to-responses-request.ts";
-import { inflateInline } from "../src/upstream/inline-inflate.ts";
+import { inflateInline } from "../src/upstream/inline-permessage-deflate.ts";
 import { defaultModels } from "../test/fakes/models.ts";
 import type { FakeReady, LastRequest } from "./fake-process.ts";
 
@@ -273,7 +273,7 @@ async function directConversation(
   });
   await new Promise<void>((resolve, reject) => {
     ws.once("open", () => {
-      // Inflating frames on the event loop, as the official (Rust) client and the relay do (inline-inflate.ts).
+      // Inflating frames on the event loop, as the official (Rust) client and the relay do (inline-permessage-deflate.ts).
       inflateInline(ws, 0);
       resolve();
     });

@@ -9,6 +9,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { Relay } from "../relay.ts";
 import { keyVerifier, presentedKey } from "../http/api-key.ts";
 import { hostAllowed, isLoopbackHostname, originAllowed } from "../http/origin-guard.ts";
+import { deflateInline } from "../upstream/inline-permessage-deflate.ts";
 import { openResponsesSocket, type ResponsesSocketSession } from "../routes/openai-responses-socket.ts";
 
 const PATHS = new Set(["/v1/responses", "/responses"]);
@@ -70,6 +71,8 @@ export function serveResponsesWebSockets(server: HttpServer, relay: Relay): Resp
       }
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // A turn's events are dozens of small frames: deflated as they go, not in thread-pool round trips each.
+      deflateInline(ws, "server");
       const session = openResponsesSocket(relay, { send: (text) => ws.send(text) }, (name) =>
         headerOf(req, name),
       );

@@ -4,7 +4,7 @@
 
 import WebSocket from "ws";
 import type { IncomingMessage } from "node:http";
-import { inflateInline } from "./inline-inflate.ts";
+import { inflateInline } from "./inline-permessage-deflate.ts";
 import {
   FrameInbox,
   SocketClosed,

@@ -7,6 +7,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
+import { deflateInline } from "../../src/upstream/inline-permessage-deflate.ts";
 import type { Account } from "./fake-oauth.ts";
 import type { FakeChatGpt, RecordedRequest } from "./fake-chatgpt.ts";
 import { streamEvents, type Scenario, type SseEvent, type StreamScenario } from "./scenarios.ts";
@@ -85,6 +86,9 @@ export class FakeResponsesWebSocket {
   }
 
   private serve(ws: WebSocket, req: IncomingMessage, account: Account | undefined): void {
+    // The backend's frames are deflated as it goes, not through this process's zlib thread pool: the real backend's
+    // pace does not depend on the load of the machine the relay runs on (the relay's CPU shares it with the fake).
+    deflateInline(ws, "server");
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) {
       if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;

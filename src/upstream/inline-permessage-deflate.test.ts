@@ -3,7 +3,12 @@ import type { AddressInfo } from "node:net";
 import zlib from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer, type PerMessageDeflateOptions } from "ws";
-import { MessageInflater, inflateInline } from "./inline-inflate.ts";
+import {
+  MessageDeflater,
+  MessageInflater,
+  deflateInline,
+  inflateInline,
+} from "./inline-permessage-deflate.ts";
 
 /** Messages of every kind a turn brings: tiny deltas, repeats of earlier text, and one that compresses badly. */
 function messages(): string[] {
@@ -59,7 +64,30 @@ describe("MessageInflater", () => {
   });
 });
 
-describe("inflateInline on a real ws connection", () => {
+describe("MessageDeflater", () => {
+  it("deflates messages a context-takeover inflater reads back, later ones referring to earlier ones", async () => {
+    const texts = messages();
+    const deflater = new MessageDeflater({ contextTakeover: true, windowBits: 15 });
+    const frames = texts.map((t) => deflater.deflate(Buffer.from(t), true));
+    expect(frames[31]!.length).toBeLessThan(texts[31]!.length / 20);
+    const inflater = zlib.createInflateRaw({ windowBits: 15 });
+    const read: string[] = [];
+    for (const frame of frames) {
+      const chunks: Buffer[] = [];
+      const onData = (c: Buffer) => chunks.push(c);
+      inflater.on("data", onData);
+      inflater.write(frame);
+      inflater.write(Buffer.from([0x00, 0x00, 0xff, 0xff]));
+      await new Promise<void>((resolve) => inflater.flush(() => resolve()));
+      inflater.off("data", onData);
+      read.push(Buffer.concat(chunks).toString("utf8"));
+    }
+    inflater.close();
+    expect(read).toEqual(texts);
+  });
+});
+
+describe("inline permessage-deflate on real ws connections", () => {
   const servers: WebSocketServer[] = [];
   afterEach(async () => {
     for (const s of servers.splice(0)) {
@@ -128,10 +156,46 @@ describe("inflateInline on a real ws connection", () => {
     expect(got.closeCode).not.toBeNull();
   });
 
+  it("a server deflating inline is read by a stock ws client, with and without context takeover", async () => {
+    const texts = messages();
+    let installed: boolean[] = [];
+    const server = new WebSocketServer({ port: 0, host: "127.0.0.1", perMessageDeflate: true });
+    servers.push(server);
+    server.on("connection", (ws) => {
+      installed.push(deflateInline(ws, "server"));
+      for (const t of texts) ws.send(t);
+      ws.send("fragment one, ", { fin: false });
+      ws.send("fragment two", { fin: true });
+    });
+    await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (const offer of [true, { serverNoContextTakeover: true, serverMaxWindowBits: 10 }]) {
+      installed = [];
+      const got = await new Promise<string[]>((resolve, reject) => {
+        const ws = new WebSocket(url, { perMessageDeflate: offer });
+        const read: string[] = [];
+        ws.on("message", (data: Buffer) => {
+          read.push(data.toString("utf8"));
+          if (read.length === texts.length + 1) {
+            ws.close();
+            resolve(read);
+          }
+        });
+        ws.on("error", reject);
+      });
+      expect(installed).toEqual([true]);
+      expect(got).toEqual([...texts, "fragment one, fragment two"]);
+    }
+  });
+
   it("leaves ws as it is when permessage-deflate was not negotiated", async () => {
     const url = await serve(false, (ws) => ws.send("plain"));
     const got = await receive(url, 1);
     expect(got.installed).toBe(false);
     expect(got.texts).toEqual(["plain"]);
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    await new Promise((resolve) => ws.once("open", resolve));
+    expect(deflateInline(ws, "client")).toBe(false);
+    ws.close();
   });
 });
