@@ -16,7 +16,11 @@ import { createRedisPoolState, type RedisPoolState } from "../auth/redis-pool-st
 import { fileInstallationId } from "../auth/installation-id-file.ts";
 import { seedStore, type SeedOutcome } from "../auth/seed-store.ts";
 import { TokenStoreUnavailableError } from "../auth/store-errors.ts";
-import { loadEncryptionKey, TokenEncryptionError } from "../auth/token-encryption.ts";
+import {
+  loadEncryptionKey,
+  TokenEncryptionError,
+  type TokenEncryptionKey,
+} from "../auth/token-encryption.ts";
 import {
   DEFAULT_ACCOUNT_KEY,
   type AuthDocument,
@@ -112,7 +116,12 @@ async function ownSignIns(config: Config, authPath: string, logger: Logger): Pro
 export async function openRedis(
   config: Config,
   logger: Logger,
-): Promise<{ connection: RedisConnection; storeFor: TokenStoreFactory; poolState: RedisPoolState }> {
+): Promise<{
+  connection: RedisConnection;
+  storeFor: TokenStoreFactory;
+  poolState: RedisPoolState;
+  encryptionKey: TokenEncryptionKey | null;
+}> {
   const url = config.redisUrl;
   if (url === null) {
     throw new ConfigError("REDIS_URL", "is required with TOKEN_STORE=redis, e.g. redis://localhost:6379");
@@ -132,11 +141,12 @@ export async function openRedis(
     connection,
     storeFor: createRedisStoreFactory({ connection, encryptionKey, logger }),
     poolState: createRedisPoolState({ connection, logger }),
+    encryptionKey,
   };
 }
 
 async function createRedisStores(config: Config, authPath: string, logger: Logger): Promise<NodeStores> {
-  const { connection, storeFor, poolState } = await openRedis(config, logger);
+  const { connection, storeFor, poolState, encryptionKey } = await openRedis(config, logger);
   /** The version of each own sign-in last seeded. */
   const seeded = new Map<string, number>();
   const recorded = new Set<string>();
@@ -201,7 +211,7 @@ async function createRedisStores(config: Config, authPath: string, logger: Logge
     },
     poolState,
     storeIsSeeded: true,
-    responseStore: createRedisResponseStore({ connection, logger }),
+    responseStore: createRedisResponseStore({ connection, encryptionKey, logger }),
     storeState: () => connection.state(),
     close: async () => {
       await poolState.close();

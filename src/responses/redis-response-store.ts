@@ -3,11 +3,15 @@
 // at most `maxEntries` are kept and about `maxBytes` in all (the oldest go first, by an insertion-time index
 // kept beside them), and an entry larger than `maxEntryBytes` is not kept. Redis failures never fail a
 // response: remembering is skipped (logged), a lookup answers 503 in the caller's dialect.
+// An entry holds conversation content, so with TOKEN_ENCRYPTION_KEY set (the key the tokens in Redis are sealed
+// with) it is sealed the same way, bound to its Redis key; entries stored in the clear before a key was set are
+// still read. One that cannot be opened (another key, or none) is an unknown response, logged.
 
 import type { Logger } from "../core/logger.ts";
 import { silentLogger } from "../core/logger.ts";
 import type { RedisConnection } from "../auth/redis-connection.ts";
 import { RelayError } from "../core/errors.ts";
+import { isSealed, openText, sealText, type TokenEncryptionKey } from "../auth/token-encryption.ts";
 import { replayableItem, type PreviousResponse } from "./response-cache.ts";
 import { resolveItemReferences, type ResponseStore } from "./response-store.ts";
 import type { ResponsesInputItem } from "./types.ts";
@@ -16,6 +20,8 @@ export const RESPONSE_KEY_PREFIX = "codex-relay:responses:";
 
 export interface RedisResponseStoreOptions {
   connection: RedisConnection;
+  /** TOKEN_ENCRYPTION_KEY, as the Redis token store has it: entries are sealed with it; null: kept as JSON. */
+  encryptionKey?: TokenEncryptionKey | null;
   logger?: Logger;
   /** Default 1 hour. */
   ttlMs?: number;
@@ -65,6 +71,7 @@ return 1
 
 export function createRedisResponseStore(options: RedisResponseStoreOptions): ResponseStore {
   const { connection } = options;
+  const encryptionKey = options.encryptionKey ?? null;
   const log = options.logger ?? silentLogger;
   const ttlMs = options.ttlMs ?? 60 * 60_000;
   const maxEntries = options.maxEntries ?? 1000;
@@ -84,10 +91,23 @@ export function createRedisResponseStore(options: RedisResponseStoreOptions): Re
   }
 
   async function entry(id: string): Promise<StoredResponse | undefined> {
-    const text = await get("read response", `${p}r:${id}`);
+    const key = `${p}r:${id}`;
+    const text = await get("read response", key);
     if (text === null) return undefined;
+    let json = text;
+    if (isSealed(text)) {
+      try {
+        json = await openText(encryptionKey, text, key);
+      } catch {
+        log.warn(
+          { response: id, key: encryptionKey?.id ?? null },
+          "a stored response is sealed with another TOKEN_ENCRYPTION_KEY (or none is set): treated as unknown",
+        );
+        return undefined;
+      }
+    }
     try {
-      return JSON.parse(text) as StoredResponse;
+      return JSON.parse(json) as StoredResponse;
     } catch {
       return undefined;
     }
@@ -122,8 +142,9 @@ export function createRedisResponseStore(options: RedisResponseStoreOptions): Re
         stored.outputIds.push(typeof item.id === "string" ? item.id : null);
       }
       if (sessionId !== undefined) stored.sessionId = sessionId;
-      const value = JSON.stringify(stored);
-      if (value.length > maxEntryBytes) return;
+      const json = JSON.stringify(stored);
+      if (json.length > maxEntryBytes) return;
+      const value = encryptionKey === null ? json : await sealText(encryptionKey, json, `${p}r:${id}`);
       const itemIds = stored.outputIds.filter((x): x is string => x !== null);
       try {
         await connection.run("remember response", (c) =>

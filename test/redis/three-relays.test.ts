@@ -1,7 +1,7 @@
 // Three relay processes share one sign-in through a real redis-server (TOKEN_STORE=redis, tokens sealed with
 // TOKEN_ENCRYPTION_KEY): 300 concurrent requests while the access token is about to expire cause exactly one
-// refresh; a Responses conversation continues on another instance; Redis stopped mid-run gives 503s in each
-// dialect, and the relays recover by themselves once it is back; a wrong key stops the start.
+// refresh; a Responses conversation (sealed in Redis too) continues on another instance; Redis stopped mid-run
+// gives 503s in each dialect, and the relays recover by themselves once it is back; a wrong key stops the start.
 
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -100,6 +100,10 @@ describe.skipIf(!HAVE_REDIS)("three relay processes on one Redis", () => {
     const first = await ask(relays[0]!.url, { input: "my name is Ada" });
     expect(first.status).toBe(200);
     const turn1 = (await first.json()) as { id: string };
+    // The conversation is kept in Redis sealed with TOKEN_ENCRYPTION_KEY, like the tokens.
+    const stored = (await raw.get(`codex-relay:responses:r:${turn1.id}`))!;
+    expect(stored.startsWith("crs1.")).toBe(true);
+    expect(stored).not.toContain("Ada");
     const before = fake.requests.length;
     const second = await ask(relays[1]!.url, { input: "what is my name?", previous_response_id: turn1.id });
     expect(second.status).toBe(200);
