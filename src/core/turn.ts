@@ -46,7 +46,7 @@ export async function startTurn(
     throw err;
   }
   if (reply.account) observer?.servedBy?.(reply.account);
-  return { headers: reply.headers, parts: turnParts(reply.events, options, body) };
+  return { headers: reply.headers, parts: turnParts(reply.events, options, declaredTools(body), body) };
 }
 
 /** Names of the function tools the request declares (the normalizer unwraps parallel-call wrappers of these). */
@@ -58,14 +58,26 @@ function declaredTools(body: ResponsesRequestBody): string[] {
   return names;
 }
 
-async function* turnParts(
+function turnParts(
   events: AsyncIterable<UpstreamEvent>,
   options: TurnOptions,
+  tools: string[],
   body: ResponsesRequestBody,
 ): AsyncGenerator<StreamPart> {
-  const normalizer = new ResponsesEventNormalizer({ declaredTools: declaredTools(body) });
   const limited = (options.stop && options.stop.length > 0) || options.maxTokens !== undefined;
-  const limiter = limited ? new OutputLimiter({ stop: options.stop, maxTokens: options.maxTokens }) : null;
+  // An open stream keeps its generator's arguments: the body (the whole history) only when the limiter may have
+  // to count its tokens.
+  return limitedParts(events, options, tools, limited ? body : null);
+}
+
+async function* limitedParts(
+  events: AsyncIterable<UpstreamEvent>,
+  options: TurnOptions,
+  tools: string[],
+  body: ResponsesRequestBody | null,
+): AsyncGenerator<StreamPart> {
+  const normalizer = new ResponsesEventNormalizer({ declaredTools: tools });
+  const limiter = body ? new OutputLimiter({ stop: options.stop, maxTokens: options.maxTokens }) : null;
   const observer = options.observer;
   try {
     let tail: StreamPart[];
@@ -78,7 +90,7 @@ async function* turnParts(
             yield part;
           } else
             for (const raw of limiter.push(part)) {
-              const out = limiter.cut ? withCountedUsage(raw, limiter, body) : raw;
+              const out = limiter.cut ? withCountedUsage(raw, limiter, body!) : raw;
               if (observer && isTerminal(out)) notify(observer, out);
               yield out;
             }

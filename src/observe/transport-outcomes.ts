@@ -67,7 +67,8 @@ export function observeTransport(
         recordRefusal(health, name, attempt, outcome);
         return outcome;
       }
-      return { ...outcome, events: watchedEvents(outcome.events, name, attempt, health) };
+      const seen = { headers: attempt.headers, clientSignal: attempt.clientSignal };
+      return { ...outcome, events: watchedEvents(outcome.events, name, seen, health) };
     },
   };
 }
@@ -101,7 +102,8 @@ function recordRefusal(
 function watchedEvents(
   events: AsyncIterable<UpstreamEvent>,
   name: TransportName,
-  attempt: TransportAttempt,
+  // Not the whole attempt: the watcher lives as long as the stream, and the attempt holds the turn's body.
+  attempt: WatchedAttempt,
   health: UpstreamHealth,
 ): AsyncIterable<UpstreamEvent> {
   let settled = false;
@@ -153,10 +155,12 @@ function watchedEvents(
   };
 }
 
+type WatchedAttempt = Pick<TransportAttempt, "headers" | "clientSignal">;
+
 /** A `response.failed` or `error` event: a failure of the backend, or its answer to a request it would not serve. */
 function eventOutcome(
   event: UpstreamEvent,
-  attempt: TransportAttempt,
+  attempt: WatchedAttempt,
 ): Omit<UpstreamErrorRecord, "at" | "transport"> {
   const source =
     event.type === "response.failed"
