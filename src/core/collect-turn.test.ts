@@ -30,6 +30,7 @@ describe("collectTurn", () => {
       text: "Hello world",
       reasoningSummary: ["Thinking.", "More."],
       reasoningRaw: "raw a\n\nraw b",
+      citations: [],
       toolCalls: [
         { callId: "c1", name: "f", arguments: '{"a":1}' },
         { callId: "c2", name: "g", arguments: "{}" },

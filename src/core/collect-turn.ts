@@ -19,6 +19,8 @@ export interface CollectedTurn {
   /** Raw reasoning text (parts separated by a blank line); "" when the backend sent none. */
   reasoningRaw: string;
   toolCalls: CollectedToolCall[];
+  /** Web pages the answer cites; `start`/`end` index `text` when the backend gave the span. */
+  citations?: { url: string; title: string; start?: number; end?: number }[];
   /** null when the turn ended without a finish part (then `error` is set, or the stream was cut short). */
   finishReason: FinishReason | null;
   usage?: TurnUsage;
@@ -40,6 +42,7 @@ export class TurnCollector {
   private readonly raw: string[] = [];
   private rawIndex = -1;
   private readonly calls: CallBuffer[] = [];
+  private readonly citations: NonNullable<CollectedTurn["citations"]> = [];
   private finishReason: FinishReason | null = null;
   private usage: TurnUsage | undefined;
   private error: CollectedTurn["error"];
@@ -75,6 +78,11 @@ export class TurnCollector {
       case "tool-call-end":
         this.calls[part.index] = { callId: part.callId, name: part.name, args: part.arguments, ended: true };
         break;
+      case "web-citation": {
+        const { type: _type, ...citation } = part;
+        this.citations.push(citation);
+        break;
+      }
       case "finish":
         this.terminal = true;
         this.finishReason = part.reason;
@@ -100,6 +108,7 @@ export class TurnCollector {
       toolCalls: this.calls
         .filter((c): c is CallBuffer => c !== undefined)
         .map((c) => ({ callId: c.callId, name: c.name, arguments: c.args })),
+      citations: this.citations,
       finishReason: this.finishReason,
     };
     if (this.usage) out.usage = this.usage;

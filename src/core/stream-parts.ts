@@ -46,8 +46,11 @@ export type StreamPart =
    * the pages it found (listed only when the backend sends them). Dialects without server tools ignore it.
    */
   | { type: "web-search"; id: string; query: string; sources: WebSource[] }
-  /** The answer cites a web page (a url_citation annotation on the text just sent). */
-  | { type: "web-citation"; url: string; title: string }
+  /**
+   * The answer cites a web page (a url_citation annotation on the text just sent). `start`/`end`: the cited span in
+   * the turn's answer text (every text-delta joined), when the backend gave its indices.
+   */
+  | { type: "web-citation"; url: string; title: string; start?: number; end?: number }
   /** Terminal: the turn ended normally (or was cut by length/content filter). */
   | {
       type: "finish";

@@ -6,6 +6,7 @@ import type { CollectedTurn } from "../core/collect-turn.ts";
 import { toOpenAIFinishReason, type OpenAIFinishReason } from "./map-finish-reason.ts";
 import { toOpenAIUsage, type OpenAIUsage } from "./map-usage.ts";
 import { renderReasoningMessage } from "./reasoning-renderer.ts";
+import { urlCitation, type ChatUrlCitation } from "./chat-stream-translator.ts";
 
 export interface ChatToolCall {
   id: string;
@@ -18,6 +19,8 @@ export interface ChatCompletionMessage {
   content: string | null;
   refusal: null;
   tool_calls?: ChatToolCall[];
+  /** url_citation annotations of a web search, indices into `content`. */
+  annotations?: ChatUrlCitation[];
   reasoning_content?: string;
   reasoning_summary?: string;
   reasoning?: string | { content: { type: "text"; text: string }[] };
@@ -54,6 +57,8 @@ export function buildChatCompletion(turn: CollectedTurn, options: ChatCompletion
     refusal: null,
     ...rendered.fields,
   };
+  const annotations = citations(turn, rendered.content);
+  if (annotations.length > 0) message.annotations = annotations;
   if (hasCalls) {
     message.tool_calls = turn.toolCalls.map((c) => ({
       id: c.callId,
@@ -72,4 +77,18 @@ export function buildChatCompletion(turn: CollectedTurn, options: ChatCompletion
   };
   if (turn.usage) completion.usage = toOpenAIUsage(turn.usage);
   return completion;
+}
+
+/** The turn's citations as annotations on `content`, which ends with the answer text (reasoning may precede it). */
+function citations(turn: CollectedTurn, content: string): ChatUrlCitation[] {
+  if (!turn.citations?.length || !content.endsWith(turn.text)) return [];
+  const shift = content.length - turn.text.length;
+  const out: ChatUrlCitation[] = [];
+  for (const c of turn.citations) {
+    const end = c.end ?? turn.text.length;
+    const start = c.start ?? end;
+    if (end > turn.text.length) continue; // the relay cut the answer before the cited span (stop, max_tokens)
+    out.push(urlCitation(c.url, c.title, start + shift, end + shift));
+  }
+  return out;
 }

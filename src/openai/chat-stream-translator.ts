@@ -6,6 +6,8 @@
 //   tool-call-start     delta.tool_calls [{index, id, type:"function", function:{name, arguments:""}}]
 //   tool-call-delta     delta.tool_calls [{index, function:{arguments}}]
 //   tool-call-end       the part of the arguments that did not stream, if any
+//   web-citation        delta.annotations [{type:"url_citation", url_citation:{start_index,end_index,url,title}}],
+//                       indices into the message content (as OpenAI's search models send them)
 //   finish              exactly one chunk {delta:{}, finish_reason}; then, with include_usage, a chunk with
 //                       choices:[] and usage (every earlier chunk carries usage:null, as OpenAI does). A turn cut by
 //                       the relay (stop / max tokens) carries the usage the relay counted (src/core/turn.ts).
@@ -28,9 +30,15 @@ export interface ChatToolCallDelta {
   function: { name?: string; arguments: string };
 }
 
+export interface ChatUrlCitation {
+  type: "url_citation";
+  url_citation: { start_index: number; end_index: number; url: string; title: string };
+}
+
 export interface ChatDelta {
   role?: "assistant";
   content?: string;
+  annotations?: ChatUrlCitation[];
   tool_calls?: ChatToolCallDelta[];
   reasoning_content?: string;
   reasoning_summary?: string;
@@ -85,6 +93,9 @@ export class ChatStreamTranslator {
   private readonly streamed: number[] = [];
   private toolCalls = 0;
   private done = false;
+  /** Characters of delta.content sent, and of them the answer's (the rest is think-tags reasoning). */
+  private contentLength = 0;
+  private answerLength = 0;
 
   constructor(options: ChatStreamOptions) {
     this.id = options.id;
@@ -109,7 +120,17 @@ export class ChatStreamTranslator {
       case "text-delta": {
         if (part.delta === "") return NONE;
         const prefix = this.reasoning.beforeText();
+        this.answerLength += part.delta.length;
         return [this.chunk({ content: prefix === "" ? part.delta : prefix + part.delta }, null)];
+      }
+      case "web-citation": {
+        // The cited span sits where the answer text was: shifted by the reasoning sent as content before it.
+        const shift = this.contentLength - this.answerLength;
+        const end = part.end ?? this.answerLength;
+        const start = part.start ?? end;
+        return [
+          this.chunk({ annotations: [urlCitation(part.url, part.title, start + shift, end + shift)] }, null),
+        ];
       }
       case "reasoning-delta": {
         const fields = this.reasoning.reasoning(part);
@@ -173,6 +194,7 @@ export class ChatStreamTranslator {
   }
 
   private chunk(delta: ChatDelta, finishReason: OpenAIFinishReason | null): ChatChunk {
+    if (delta.content !== undefined) this.contentLength += delta.content.length;
     const chunk: ChatChunk = {
       id: this.id,
       object: "chat.completion.chunk",
@@ -202,4 +224,8 @@ export class ChatStreamTranslator {
   private argsChunk(index: number, args: string): ChatChunk {
     return this.chunk({ tool_calls: [{ index, function: { arguments: args } }] }, null);
   }
+}
+
+export function urlCitation(url: string, title: string, start: number, end: number): ChatUrlCitation {
+  return { type: "url_citation", url_citation: { start_index: start, end_index: end, url, title } };
 }

@@ -392,7 +392,7 @@ describe("ResponsesEventNormalizer: web search", () => {
       // A search item without an action (the backend may omit it) is still a search.
       { type: "web-search", id: "ws_4", query: "", sources: [] },
       { type: "text-delta", delta: "Rain ([a.example](https://a.example/x))." },
-      { type: "web-citation", url: "https://a.example/x", title: "A" },
+      { type: "web-citation", url: "https://a.example/x", title: "A", start: 5, end: 38 },
     ]);
   });
 

@@ -56,6 +56,9 @@ export class ResponsesEventNormalizer {
   private textEmitted = false;
   /** Message items that produced at least one text delta. */
   private readonly textItems = new Set<string>();
+  /** Characters of answer text emitted so far (all text-delta parts joined), and where each item's text starts. */
+  private textLength = 0;
+  private readonly textStarts = new Map<string, number>();
 
   // Reasoning
   private summaryIndex = -1;
@@ -100,7 +103,7 @@ export class ResponsesEventNormalizer {
       case "response.reasoning_text.delta":
         return this.rawDelta(event);
       case "response.output_text.annotation.added":
-        return citationParts([event.annotation]);
+        return citationParts([event.annotation], this.textStarts.get(str(event.item_id) ?? ""));
       case "response.output_item.added":
         return this.itemAdded(obj(event.item));
       case "response.output_item.done":
@@ -138,14 +141,18 @@ export class ResponsesEventNormalizer {
 
   /** Prefixes a paragraph break when a new message item follows one that already produced text. */
   private textFor(itemId: string, delta: string): string {
+    let text = delta;
     if (itemId !== this.lastTextItem) {
       const sep = this.textEmitted;
       this.lastTextItem = itemId;
       this.textItems.add(itemId);
       this.textEmitted = true;
-      if (sep) return "\n\n" + delta;
+      if (sep) text = "\n\n" + delta;
+      if (!this.textStarts.has(itemId))
+        this.textStarts.set(itemId, this.textLength + text.length - delta.length);
     }
-    return delta;
+    this.textLength += text.length;
+    return text;
   }
 
   // ── reasoning ─────────────────────────────────────────────────────────────
@@ -340,7 +347,8 @@ export class ResponsesEventNormalizer {
       } else if (p.type === "refusal" && typeof p.refusal === "string") text += p.refusal;
     }
     if (text === "") return NO_PARTS;
-    return [{ type: "text-delta", delta: this.textFor(itemId, text) }, ...citationParts(annotations)];
+    const delta = this.textFor(itemId, text);
+    return [{ type: "text-delta", delta }, ...citationParts(annotations, this.textStarts.get(itemId))];
   }
 
   /** A finished search: its query and the pages found. Opening or searching within a page is not a search. */
@@ -463,14 +471,23 @@ export class ResponsesEventNormalizer {
   }
 }
 
-/** url_citation annotations → web-citation parts (other annotation types are not shown). */
-function citationParts(annotations: readonly unknown[]): StreamPart[] {
+/**
+ * url_citation annotations → web-citation parts (other annotation types are not shown). `itemStart`: where the
+ * annotated item's text starts in the turn's answer text; the annotation's indices are relative to the item.
+ */
+function citationParts(annotations: readonly unknown[], itemStart: number | undefined): StreamPart[] {
   const out: StreamPart[] = [];
   for (const a of annotations) {
     const annotation = obj(a);
     const url = str(annotation?.url);
     if (annotation?.type !== "url_citation" || url === undefined) continue;
-    out.push({ type: "web-citation", url, title: str(annotation.title) ?? url });
+    const part: StreamPart = { type: "web-citation", url, title: str(annotation.title) ?? url };
+    const { start_index: start, end_index: end } = annotation;
+    if (itemStart !== undefined && typeof start === "number" && typeof end === "number" && start <= end) {
+      part.start = itemStart + start;
+      part.end = itemStart + end;
+    }
+    out.push(part);
   }
   return out;
 }
