@@ -7,7 +7,7 @@
 //   conversation grows.
 // Hashed to a UUID like the chat route's key (hashToUuid), so no client text reaches the backend's headers.
 
-import { hashToUuid } from "../openai/to-responses-request.ts";
+import { hashToUuid } from "../core/hash.ts";
 import type { MessagesRequest } from "./request-schema.ts";
 import { systemTexts } from "./system-prompt.ts";
 

@@ -4,6 +4,8 @@
 // w; the highest score is the smallest of those, which falls on account i with probability wᵢ / Σw. A change of one
 // account's weight moves conversations only to or from that account.
 
+import { fmix32, fnv1a32 } from "../core/hash.ts";
+
 export interface WeightedCandidate<T> {
   key: string;
   weight: number;
@@ -12,18 +14,7 @@ export interface WeightedCandidate<T> {
 
 /** FNV-1a of `conversation NUL account`, then murmur3's finaliser so that near keys spread: 0 … 2³²−1. */
 export function rendezvousHash(conversation: string, account: string): number {
-  let h = 0x811c9dc5;
-  const text = `${conversation}\u0000${account}`;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(fnv1a32(`${conversation}\u0000${account}`));
 }
 
 /** −w / ln(h) with h = (hash + ½) / 2³², strictly inside (0, 1); higher wins. */

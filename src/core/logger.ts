@@ -1,6 +1,8 @@
 // The logging surface the core uses. On Node it is pino; tests and Workers may pass anything with these methods.
 // Call sites log structured fields, never tokens: see `fingerprint` for the most a log may show of a secret.
 
+import { fnv1a32 } from "./hash.ts";
+
 export interface Logger {
   debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
@@ -18,10 +20,5 @@ export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() 
 export function fingerprint(secret: string | null | undefined): string | null {
   if (!secret) return null;
   // FNV-1a, 32 bit: sync and runtime-agnostic (no node:crypto in the core).
-  let h = 0x811c9dc5;
-  for (let i = 0; i < secret.length; i++) {
-    h ^= secret.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return `…${(h >>> 0).toString(16).padStart(8, "0")}`;
+  return `…${fnv1a32(secret).toString(16).padStart(8, "0")}`;
 }

@@ -3,7 +3,7 @@
 // The digest is a stable hash of the name, so clients that key caches on it see the same model across restarts.
 
 import type { CatalogModel } from "../models/catalog.ts";
-import { hashToUuid } from "../openai/to-responses-request.ts";
+import { hashToUuid } from "../core/hash.ts";
 import type { OllamaModelDetails, OllamaShowResponse, OllamaTagModel } from "./ollama-types.ts";
 
 /**

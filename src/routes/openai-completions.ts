@@ -10,7 +10,7 @@ import { linkedAbort } from "../http/text-stream.ts";
 import { parseCompletionRequest, toCompletionResponsesBody } from "../openai/completions-request.ts";
 import { CompletionStreamTranslator, serializeCompletionChunk } from "../openai/completions-stream.ts";
 import { buildTextCompletion } from "../openai/completions-builder.ts";
-import { hashToUuid } from "../openai/to-responses-request.ts";
+import { hashToUuid } from "../core/hash.ts";
 import { DONE_LINE } from "../openai/chat-stream-translator.ts";
 import { okOrThrow } from "./openai-chat.ts";
 import { jsonResponse, sseResponse } from "../http/responses.ts";

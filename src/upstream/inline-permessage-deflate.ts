@@ -45,6 +45,8 @@ export class MessageInflater {
     if (fin) inflater.push(TRAILER, Z_SYNC_FLUSH);
     if (inflater.err) {
       this.inflater = null;
+      this.output = [];
+      this.outputLength = 0;
       throw new Error(`the backend sent a damaged compressed frame (${inflater.msg || inflater.err})`);
     }
     if (!fin) return Buffer.alloc(0);
