@@ -3,12 +3,12 @@
 // delta.annotations when streamed), with indices into the content — also when think-tags reasoning precedes the
 // answer. Read by the openai SDK and by @ai-sdk/openai's chat model (as sources).
 
-import { readFileSync } from "node:fs";
 import OpenAI from "openai";
 import { createOpenAI } from "@ai-sdk/openai";
 import { streamText } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestRelay, type TestRelay } from "../helpers/relay.ts";
+import { loadRecorded, RECORDED } from "../../src/responses/normalize-test-fixtures.ts";
 
 let t: TestRelay;
 let client: OpenAI;
@@ -20,11 +20,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 function webSearchEvents(): Record<string, unknown>[] {
-  const file = new URL("../fixtures/recorded/openai-web-search-tool.1.chunks.jsonl", import.meta.url);
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return loadRecorded(RECORDED.webSearch);
 }
 
 /** The recording with a reasoning summary before the answer, so that think-tags put text before it. */

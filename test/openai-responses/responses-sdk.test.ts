@@ -2,13 +2,13 @@
 // previous_response_id), a Codex-CLI-shaped request (passed through untouched), and @ai-sdk/openai's default
 // Responses model. Real HTTP, real relay, fake backend.
 
-import { readFileSync } from "node:fs";
 import OpenAI from "openai";
 import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, streamText } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestRelay, type TestRelay } from "../helpers/relay.ts";
 import { parseSse, textEvents } from "../../src/routes/route-test-relay.ts";
+import { loadRecorded, RECORDED } from "../../src/responses/normalize-test-fixtures.ts";
 
 let t: TestRelay;
 let client: OpenAI;
@@ -160,11 +160,7 @@ describe("openai SDK: responses.stream", () => {
   it("a recorded stream whose output_index skips a number (openai-phase.1) streams to finalResponse()", async () => {
     // The real backend numbers output items with gaps (the recording goes 0, 2: an item it does not show); the
     // SDK's stream accumulator indexes its snapshot by output_index and threw "missing output at index 2".
-    const file = new URL("../fixtures/recorded/openai-phase.1.chunks.jsonl", import.meta.url);
-    const events = readFileSync(file, "utf8")
-      .split("\n")
-      .filter((l) => l.trim() !== "")
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = loadRecorded(RECORDED.phase);
     t.fake.enqueue({ kind: "events", events });
     const stream = client.responses.stream({ model: "gpt-5.5", input: "AI news" });
     const indexes = new Set<number>();
