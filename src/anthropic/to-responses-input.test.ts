@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { RelayError } from "../core/errors.ts";
 import { parseMessagesRequest } from "./request-schema.ts";
 import { toResponsesInput } from "./to-responses-input.ts";
 
@@ -52,6 +53,7 @@ describe("toResponsesInput", () => {
   it("converts documents (text, content, PDF) and images inside tool results", () => {
     const png = "iVBORw0KGgo=";
     const items = convert([
+      { role: "assistant", content: [{ type: "tool_use", id: "t", name: "Shot", input: {} }] },
       {
         role: "user",
         content: [
@@ -74,6 +76,7 @@ describe("toResponsesInput", () => {
       },
     ]);
     expect(items).toEqual([
+      { type: "function_call", call_id: "t", name: "Shot", arguments: "{}" },
       {
         type: "message",
         role: "user",
@@ -101,5 +104,32 @@ describe("toResponsesInput", () => {
     expect(() => convert([{ role: "user", content: [{ type: "audio", data: "x" }] }])).toThrow(
       /messages\[0\]\.content\[0\]\.type/,
     );
+  });
+
+  it("refuses a tool_result whose tool_use is not earlier in the conversation, naming its tool_use_id", () => {
+    let err: unknown;
+    try {
+      convert([
+        { role: "user", content: "hi" },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "Read", input: {} }] },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: "toolu_1", content: "ok" },
+            { type: "tool_result", tool_use_id: "toolu_9", content: "lost" },
+          ],
+        },
+      ]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RelayError);
+    const e = err as RelayError;
+    expect([e.status, e.type, e.param]).toEqual([
+      400,
+      "invalid_request_error",
+      "messages[2].content[1].tool_use_id",
+    ]);
+    expect(e.message).toContain("'toolu_9'");
   });
 });

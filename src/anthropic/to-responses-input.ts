@@ -11,6 +11,7 @@
 // answer text that used the results goes back as it is.
 
 import { invalidRequest } from "../core/errors.ts";
+import { toolCallNotFound } from "../core/tool-call-pairing.ts";
 import type { JsonObject, ResponsesInputItem } from "../responses/types.ts";
 import { normalizeImageUrl } from "../openai/to-responses-input.ts";
 import type {
@@ -31,18 +32,25 @@ export function toResponsesInput(
   openSignature: OpenSignature,
 ): ResponsesInputItem[] {
   const items: ResponsesInputItem[] = [];
+  /** Ids of the tool_use blocks so far: a tool_result must answer one of them. */
+  const toolUseIds = new Set<string>();
   messages.forEach((message, i) => {
     const where = `messages[${i}].content`;
     const blocks: ContentBlock[] =
       typeof message.content === "string" ? [{ type: "text", text: message.content }] : message.content;
-    if (message.role === "assistant") assistantItems(blocks, where, openSignature, items);
+    if (message.role === "assistant") assistantItems(blocks, where, openSignature, items, toolUseIds);
     else if (message.role === "system") systemItem(blocks, items);
-    else userItems(blocks, where, items);
+    else userItems(blocks, where, items, toolUseIds);
   });
   return items;
 }
 
-function userItems(blocks: ContentBlock[], where: string, items: ResponsesInputItem[]): void {
+function userItems(
+  blocks: ContentBlock[],
+  where: string,
+  items: ResponsesInputItem[],
+  toolUseIds: ReadonlySet<string>,
+): void {
   let parts: Part[] = [];
   const flush = () => {
     if (parts.length > 0) items.push({ type: "message", role: "user", content: parts });
@@ -61,6 +69,13 @@ function userItems(blocks: ContentBlock[], where: string, items: ResponsesInputI
         parts.push(...documentParts(block, at));
         break;
       case "tool_result":
+        if (!toolUseIds.has(block.tool_use_id)) {
+          throw toolCallNotFound(
+            `${at}.tool_use_id`,
+            `tool_use block with id '${block.tool_use_id}'`,
+            "tool_result block",
+          );
+        }
         flush();
         items.push({
           type: "function_call_output",
@@ -87,6 +102,7 @@ function assistantItems(
   where: string,
   openSignature: OpenSignature,
   items: ResponsesInputItem[],
+  toolUseIds: Set<string>,
 ): void {
   let text = "";
   const flush = () => {
@@ -102,6 +118,7 @@ function assistantItems(
         break;
       case "tool_use":
         flush();
+        toolUseIds.add(block.id);
         items.push({
           type: "function_call",
           call_id: block.id,

@@ -110,6 +110,31 @@ describe("ollamaChatToChatRequest", () => {
     expect(req.messages[0]).toEqual({ role: "user", content: "Result of tool calc:\n42" });
   });
 
+  it("keeps a result naming a call id the history does not show as context; pairs one of an earlier turn", () => {
+    const req = chat({
+      messages: [
+        { role: "user", content: "q" },
+        {
+          role: "assistant",
+          content: "",
+          tool_calls: [{ id: "call_a", function: { name: "f", arguments: {} } }],
+        },
+        {
+          role: "assistant",
+          content: "",
+          tool_calls: [{ id: "call_b", function: { name: "g", arguments: {} } }],
+        },
+        { role: "tool", content: "r2", tool_call_id: "call_b" },
+        { role: "tool", content: "late", tool_call_id: "call_a" },
+        { role: "tool", content: "42", tool_call_id: "ghost", tool_name: "calc" },
+      ],
+    });
+    expect(req.messages[4]).toEqual({ role: "tool", tool_call_id: "call_a", content: "late" });
+    expect(req.messages[5]).toEqual({ role: "user", content: "Result of tool calc:\n42" });
+    // and the backend body pairs every output with a call before it
+    expect(() => backendBody(req)).not.toThrow();
+  });
+
   it("maps format to response_format", () => {
     expect(chat({ messages: [], format: "json" }).response_format).toEqual({ type: "json_object" });
     const schema = { type: "object", properties: { a: { type: "string" } } };

@@ -121,12 +121,16 @@ interface PendingCall {
 
 /**
  * Converts the history. Ollama tool messages usually carry no call id: each is matched to an unanswered call of
- * the previous assistant turns — by `tool_call_id` when given, else by `tool_name`, else the oldest open call —
- * so the backend gets each function_call_output paired with its function_call.
+ * the previous assistant turn — by `tool_call_id` when given, else by `tool_name`, else the oldest open call —
+ * so the backend gets each function_call_output paired with its function_call. Ollama itself pairs nothing (a
+ * model's template takes any history), so a result that answers no call in the history is kept as context
+ * rather than refused.
  */
 export function convertMessages(messages: OllamaMessage[]): ChatMessage[] {
   const out: ChatMessage[] = [];
   let pending: PendingCall[] = [];
+  /** Every call id of the history so far (a result may name a call of an earlier turn). */
+  const seen = new Set<string>();
   messages.forEach((m, i) => {
     const content = m.content ?? "";
     switch (m.role) {
@@ -144,11 +148,12 @@ export function convertMessages(messages: OllamaMessage[]): ChatMessage[] {
         }
         const toolCalls = calls.map((call, k) => toChatToolCall(call, `call_${i}_${k}`));
         pending = toolCalls.map((c) => ({ id: c.id, name: c.function.name }));
+        for (const c of toolCalls) seen.add(c.id);
         out.push({ role: "assistant", content: content === "" ? null : content, tool_calls: toolCalls });
         break;
       }
       case "tool": {
-        const match = takePending(pending, m);
+        const match = takePending(pending, m, seen);
         if (match) {
           out.push({ role: "tool", tool_call_id: match.id, content });
         } else {
@@ -164,14 +169,21 @@ export function convertMessages(messages: OllamaMessage[]): ChatMessage[] {
   return out;
 }
 
-function takePending(pending: PendingCall[], m: OllamaMessage): PendingCall | undefined {
+function takePending(
+  pending: PendingCall[],
+  m: OllamaMessage,
+  seen: ReadonlySet<string>,
+): PendingCall | undefined {
   let at = -1;
   if (m.tool_call_id) at = pending.findIndex((p) => p.id === m.tool_call_id);
   if (at < 0 && m.tool_name) at = pending.findIndex((p) => p.name === m.tool_name);
   if (at < 0 && !m.tool_call_id && pending.length > 0) at = 0;
   if (at < 0) {
-    // An id the history does not show: trust the client (it may come from a call it made itself).
-    return m.tool_call_id ? { id: m.tool_call_id, name: m.tool_name ?? "" } : undefined;
+    // A call of an earlier turn, named by its id, still pairs; an id the history does not show cannot (the
+    // backend refuses a result without its call).
+    return m.tool_call_id && seen.has(m.tool_call_id)
+      ? { id: m.tool_call_id, name: m.tool_name ?? "" }
+      : undefined;
   }
   return pending.splice(at, 1)[0];
 }

@@ -6,6 +6,14 @@ import { normalizeImageUrl, stripThinking, toResponsesInput } from "./to-respons
 const convert = (messages: unknown[]) =>
   toResponsesInput(parseChatRequest({ model: "m", messages }).messages);
 
+/** An assistant turn that calls tool `f` with `id`, and the function_call item it becomes. */
+const calling = (id: string) => ({
+  role: "assistant",
+  content: null,
+  tool_calls: [{ id, type: "function", function: { name: "f", arguments: "{}" } }],
+});
+const callItem = (id: string) => ({ type: "function_call", call_id: id, name: "f", arguments: "{}" });
+
 function thrown(fn: () => unknown): RelayError {
   try {
     fn();
@@ -87,6 +95,7 @@ describe("toResponsesInput", () => {
 
   it("keeps tool results with images as content lists", () => {
     const items = convert([
+      calling("c"),
       {
         role: "tool",
         tool_call_id: "c",
@@ -97,6 +106,7 @@ describe("toResponsesInput", () => {
       },
     ]);
     expect(items).toEqual([
+      callItem("c"),
       {
         type: "function_call_output",
         call_id: "c",
@@ -125,9 +135,42 @@ describe("toResponsesInput", () => {
         { role: "system", content: "" },
         { role: "user", content: "" },
         { role: "assistant", content: "" },
+        calling("c"),
         { role: "tool", tool_call_id: "c", content: "" },
       ]),
-    ).toEqual([{ type: "function_call_output", call_id: "c", output: "" }]);
+    ).toEqual([callItem("c"), { type: "function_call_output", call_id: "c", output: "" }]);
+  });
+
+  it("rejects a tool message whose call is not earlier in the history, naming its tool_call_id", () => {
+    const err = thrown(() =>
+      convert([
+        { role: "user", content: "Weather?" },
+        calling("call_1"),
+        { role: "tool", tool_call_id: "call_1", content: "Rain" },
+        { role: "tool", tool_call_id: "x", content: "Snow" },
+      ]),
+    );
+    expect(err.status).toBe(400);
+    expect(err.type).toBe("invalid_request_error");
+    expect(err.param).toBe("messages[3].tool_call_id");
+    expect(err.code).toBe("tool_call_not_found");
+    expect(err.message).toContain("'x'");
+    // A result before its call does not count either: the backend reads the history in order.
+    expect(
+      thrown(() => convert([{ role: "tool", tool_call_id: "c", content: "" }, calling("c")])).param,
+    ).toBe("messages[0].tool_call_id");
+  });
+
+  it("rejects a legacy function message with no unanswered function_call of that name", () => {
+    const err = thrown(() =>
+      convert([
+        { role: "assistant", content: null, function_call: { name: "lookup", arguments: "{}" } },
+        { role: "function", name: "lookup", content: "found" },
+        { role: "function", name: "lookup", content: "again" },
+      ]),
+    );
+    expect(err.param).toBe("messages[2].name");
+    expect(err.status).toBe(400);
   });
 
   it("drops a think block a client sent back in an assistant message", () => {

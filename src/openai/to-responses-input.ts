@@ -4,6 +4,7 @@
 // backend stores nothing with store:false and rejects references to ids it does not know).
 
 import { invalidRequest } from "../core/errors.ts";
+import { toolCallNotFound } from "../core/tool-call-pairing.ts";
 import type { ResponsesContentPart, ResponsesInputItem } from "../responses/types.ts";
 import type { ChatContentPart, ChatMessage } from "./chat-request-schema.ts";
 
@@ -14,6 +15,8 @@ export function toResponsesInput(messages: readonly ChatMessage[]): ResponsesInp
   /** Legacy function calls without ids: name → call ids waiting for their result. */
   const pendingLegacy = new Map<string, string[]>();
   let legacyCount = 0;
+  /** Ids of the assistant tool calls so far: a tool message must answer one of them. */
+  const callIds = new Set<string>();
 
   messages.forEach((msg, i) => {
     const where = `messages[${i}]`;
@@ -34,6 +37,7 @@ export function toResponsesInput(messages: readonly ChatMessage[]): ResponsesInp
         if (text !== "")
           items.push({ type: "message", role: "assistant", content: [{ type: "output_text", text }] });
         for (const call of msg.tool_calls ?? []) {
+          callIds.add(call.id);
           items.push({
             type: "function_call",
             call_id: call.id,
@@ -56,16 +60,31 @@ export function toResponsesInput(messages: readonly ChatMessage[]): ResponsesInp
         }
         break;
       }
-      case "tool":
+      case "tool": {
+        const callId = msg.tool_call_id ?? "";
+        if (!callIds.has(callId))
+          throw toolCallNotFound(
+            `${where}.tool_call_id`,
+            `assistant tool call with id '${callId}'`,
+            "tool message",
+          );
         items.push({
           type: "function_call_output",
-          call_id: msg.tool_call_id ?? "",
+          call_id: callId,
           output: toolOutput(msg.content, where),
         });
         break;
+      }
       case "function": {
         const name = msg.name ?? "";
-        const callId = pendingLegacy.get(name)?.shift() ?? `call_legacy_${legacyCount++}`;
+        const callId = pendingLegacy.get(name)?.shift();
+        if (callId === undefined) {
+          throw toolCallNotFound(
+            `${where}.name`,
+            `unanswered assistant function_call named '${name}'`,
+            "function message",
+          );
+        }
         items.push({ type: "function_call_output", call_id: callId, output: toolOutput(msg.content, where) });
         break;
       }

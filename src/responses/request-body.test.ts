@@ -105,6 +105,12 @@ describe("parseResponsesRequest", () => {
       "stream",
     );
     expect(error(() => parseResponsesRequest({ model: "m", input: "x", tools: {} })).param).toBe("tools");
+    const tools = (t: unknown[]) =>
+      error(() => parseResponsesRequest({ model: "m", input: "x", tools: t })).param;
+    expect(tools(["web_search"])).toBe("tools[0]");
+    expect(tools([{ type: "web_search" }, { name: "f" }])).toBe("tools[1].type");
+    expect(tools([{ type: "function", parameters: {} }])).toBe("tools[0].name");
+    expect(tools([{ type: "web_search" }, { type: "custom", name: "" }])).toBe("tools[1].name");
     expect(
       error(() => parseResponsesRequest({ model: "m", input: "x", previous_response_id: 7 })).param,
     ).toBe("previous_response_id");

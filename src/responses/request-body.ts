@@ -101,8 +101,10 @@ export function parseResponsesRequest(raw: unknown): ResponsesClientRequest {
   if (instructions !== undefined && instructions !== null && typeof instructions !== "string") {
     throw wrongType("instructions", "a string", instructions);
   }
-  if (raw.tools !== undefined && raw.tools !== null && !Array.isArray(raw.tools))
-    throw wrongType("tools", "an array", raw.tools);
+  if (raw.tools !== undefined && raw.tools !== null) {
+    if (!Array.isArray(raw.tools)) throw wrongType("tools", "an array", raw.tools);
+    raw.tools.forEach(checkTool);
+  }
   if (raw.include !== undefined && raw.include !== null && !Array.isArray(raw.include)) {
     throw wrongType("include", "an array", raw.include);
   }
@@ -136,6 +138,28 @@ export function parseResponsesRequest(raw: unknown): ResponsesClientRequest {
   }
 
   return { body: raw, model, stream: stream === true, previousResponseId, input };
+}
+
+/** What the backend refuses in a tool, named the client's way (the backend's own 400 would name no param). */
+function checkTool(tool: unknown, i: number): void {
+  if (!isObject(tool)) throw wrongType(`tools[${i}]`, "an object", tool);
+  if (typeof tool.type !== "string" || tool.type === "") {
+    throw invalidRequest(
+      `tools[${i}].type`,
+      `Missing required parameter: 'tools[${i}].type'.`,
+      "missing_required_parameter",
+    );
+  }
+  if (
+    (tool.type === "function" || tool.type === "custom") &&
+    !(typeof tool.name === "string" && tool.name !== "")
+  ) {
+    throw invalidRequest(
+      `tools[${i}].name`,
+      `Missing required parameter: 'tools[${i}].name' (a ${tool.type} tool needs a name).`,
+      "missing_required_parameter",
+    );
+  }
 }
 
 export function userMessage(text: string): ResponsesInputItem {

@@ -123,6 +123,25 @@ describe("POST /v1/messages", () => {
     expect(t.calls).toHaveLength(0);
   });
 
+  it("a tool_result without its tool_use is a 400 naming tool_use_id, before the backend", async () => {
+    const t = setup();
+    const res = await t.post("/v1/messages", {
+      ...base,
+      messages: [
+        { role: "user", content: "hi" },
+        { role: "assistant", content: "Hello." },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_x", content: "out" }] },
+      ],
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { type: string; error: { type: string; message: string } };
+    expect(body.type).toBe("error");
+    expect(body.error.type).toBe("invalid_request_error");
+    expect(body.error.message).toContain("messages[2].content[0].tool_use_id");
+    expect(body.error.message).toContain("toolu_x");
+    expect(t.calls).toHaveLength(0);
+  });
+
   it("strips the billing line, keys the cache by the Claude Code session, keeps mid-conversation system messages", async () => {
     const t = setup();
     const session = "2b9f4c1e-0000-4000-8000-000000000001";

@@ -110,7 +110,9 @@ export function openResponsesSocket(
         prepared.body,
         { signal: controller.signal, sessionId: prepared.sessionId, connections },
         record,
-      );
+      ).catch((err: unknown) => {
+        throw prepared.clientError(err);
+      });
       const aggregator = new ResponseAggregator(prepared.model, prepared.previousResponseId);
       for await (const event of relayEvents(reply.events, aggregator, true, () =>
         prepared.remember(aggregator),

@@ -260,6 +260,100 @@ describe("previous_response_id", () => {
   });
 });
 
+/** A turn that ends in one function call, as the backend streams it (`output: []` at the end). */
+function callEvents(id: string, callId: string): UpstreamEvent[] {
+  const item = { type: "function_call", id: `fc_${id}`, call_id: callId, name: "lookup", arguments: "{}" };
+  return [
+    { type: "response.created", response: { id, status: "in_progress", output: [] } },
+    { type: "response.output_item.added", output_index: 0, item: { ...item, arguments: "" } },
+    { type: "response.output_item.done", output_index: 0, item },
+    { type: "response.completed", response: { id, status: "completed", output: [] } },
+  ];
+}
+
+describe("tool outputs without their call", () => {
+  it("answers 400 naming input[i].call_id before going upstream", async () => {
+    const t = setup();
+    const res = await t.post({
+      model: "gpt-5.5",
+      input: [
+        { role: "user", content: "q" },
+        { type: "function_call", call_id: "call_1", name: "lookup", arguments: "{}" },
+        { type: "function_call_output", call_id: "call_1", output: "ok" },
+        { type: "function_call_output", call_id: "call_x", output: "lost" },
+      ],
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: JsonObject };
+    expect(body.error).toMatchObject({
+      param: "input[3].call_id",
+      type: "invalid_request_error",
+      code: "tool_call_not_found",
+    });
+    expect(String(body.error.message)).toContain("call_x");
+    expect(t.calls).toHaveLength(0);
+    const missing = await t.post({
+      model: "gpt-5.5",
+      input: [{ type: "function_call_output", output: "x" }],
+    });
+    expect(((await missing.json()) as { error: JsonObject }).error.param).toBe("input[0].call_id");
+  });
+
+  it("finds the call in the response previous_response_id replays", async () => {
+    const t = setup();
+    t.enqueue(callEvents("resp_1", "call_1"));
+    t.enqueue(textEvents("resp_2", "done"));
+    await t.post({ model: "gpt-5.5", input: "look it up" });
+    const ok = await t.post({
+      model: "gpt-5.5",
+      previous_response_id: "resp_1",
+      input: [{ type: "function_call_output", call_id: "call_1", output: "found" }],
+    });
+    expect(ok.status).toBe(200);
+    expect(t.calls[1]!.body.input.map((i) => i.type)).toEqual([
+      "message",
+      "message",
+      "function_call",
+      "function_call_output",
+    ]);
+    const bad = await t.post({
+      model: "gpt-5.5",
+      previous_response_id: "resp_1",
+      input: [{ type: "function_call_output", call_id: "call_2", output: "found" }],
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: JsonObject }).error.param).toBe("input[0].call_id");
+    expect(t.calls).toHaveLength(2);
+  });
+});
+
+describe("backend refusals", () => {
+  it("name the client's field in param, counted in the client's input", async () => {
+    const t = setup();
+    t.enqueue(
+      new RelayError(400, "Invalid type for 'input[3].content': expected an array.", {
+        code: "upstream_invalid_request",
+      }),
+    );
+    const res = await t.post({
+      model: "gpt-5.5",
+      input: [
+        { role: "user", content: "a" },
+        { role: "user", content: "b" },
+        { type: "message", role: "user", content: 5 },
+      ],
+    });
+    expect(res.status).toBe(400);
+    // The relay put its base instructions in front: the backend's input[3] is the client's input[2].
+    expect(t.calls[0]!.body.input).toHaveLength(4);
+    expect(((await res.json()) as { error: JsonObject }).error).toMatchObject({
+      param: "input[2].content",
+      code: "upstream_invalid_request",
+      type: "invalid_request_error",
+    });
+  });
+});
+
 describe("GET /v1/responses", () => {
   it("answers a WebSocket attempt with 426 so the Codex CLI falls back to HTTP", async () => {
     const t = setup();

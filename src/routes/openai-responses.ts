@@ -27,6 +27,8 @@ import type {
   UpstreamEvent,
 } from "../responses/types.ts";
 import type { ResponseStore } from "../responses/response-store.ts";
+import { checkToolOutputs } from "../responses/tool-output-pairing.ts";
+import { withClientParam } from "../responses/backend-param.ts";
 import { turnError } from "./openai-chat.ts";
 import { jsonResponse, sseResponse } from "../http/responses.ts";
 import { prepareModel, setServiceTier } from "./prepare-model.ts";
@@ -63,6 +65,8 @@ export interface ResponsesTurn {
   previousResponseId: string | null;
   /** Keeps the finished response for a later previous_response_id (in every store given). */
   remember(aggregator: ResponseAggregator): Promise<void>;
+  /** A backend refusal with `param` naming the client's field, where the backend's sentence names one. */
+  clientError(err: unknown): unknown;
 }
 
 /**
@@ -85,6 +89,7 @@ export async function prepareResponsesTurn(
     if (previous === undefined) throw previousNotFound(req.previousResponseId);
   }
   const input = await stores[stores.length - 1]!.resolveReferences(req.input);
+  checkToolOutputs(input, previous?.items);
   const prepared = await prepareModel(relay, req.model);
   const { model, effort, instructions } = prepared;
   const rawKey = req.body.prompt_cache_key;
@@ -116,6 +121,7 @@ export async function prepareResponsesTurn(
       const output = aggregator.outputItems() as ResponsesInputItem[];
       for (const store of stores) await store.remember(id, body.input, output, sessionId);
     },
+    clientError: (err) => withClientParam(err, body.input.length - input.length),
   };
 }
 
@@ -129,7 +135,9 @@ export async function responses(c: Context, relay: Relay): Promise<Response> {
     turn.body,
     { signal: abort.signal, sessionId: turn.sessionId },
     requestObserver(c),
-  );
+  ).catch((err: unknown) => {
+    throw turn.clientError(err);
+  });
   const aggregator = new ResponseAggregator(turn.model, turn.previousResponseId);
   const remember = () => turn.remember(aggregator);
 

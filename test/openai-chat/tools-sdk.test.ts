@@ -223,6 +223,25 @@ describe("streamed tool round trip with two parallel calls", () => {
   });
 });
 
+describe("a tool result without its call", () => {
+  it("is a 400 BadRequestError naming messages[i].tool_call_id, and never reaches the backend", async () => {
+    const err: unknown = await client.chat.completions
+      .create({
+        model: "gpt-5.5",
+        tools,
+        messages: [...question, { role: "tool", tool_call_id: "call_nowhere", content: "sunny" }],
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    const e = err as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(e.status).toBe(400);
+    expect(e.param).toBe("messages[2].tool_call_id");
+    expect(e.type).toBe("invalid_request_error");
+    expect(e.message).toContain("call_nowhere");
+    expect(t.fake.requests).toHaveLength(0);
+  });
+});
+
 describe("tool_choice and parallel_tool_calls reach the backend", () => {
   const ask = async (extra: Partial<OpenAI.ChatCompletionCreateParamsNonStreaming>) => {
     t.fake.enqueue({ kind: "text", text: "ok" });
