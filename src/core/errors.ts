@@ -8,6 +8,8 @@ export type ErrorType =
   | "not_found_error"
   | "rate_limit_error"
   | "usage_limit_reached"
+  // The backend's own type for a quota failure (its `error` event says so, like OpenAI's API).
+  | "insufficient_quota"
   | "upstream_error"
   | "server_error";
 

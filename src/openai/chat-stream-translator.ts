@@ -185,7 +185,7 @@ export class ChatStreamTranslator {
       case "error": {
         this.done = true;
         const out = this.closeThinking();
-        out.push(streamErrorBody(part.message, part.errorType ?? "upstream_error", part.code ?? null));
+        out.push(streamErrorBody(part));
         return out;
       }
       default:

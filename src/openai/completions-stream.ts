@@ -66,7 +66,7 @@ export class CompletionStreamTranslator {
       }
       case "error":
         this.done = true;
-        return [streamErrorBody(part.message, part.errorType ?? "upstream_error", part.code ?? null)];
+        return [streamErrorBody(part)];
       default:
         return NONE;
     }

@@ -31,9 +31,18 @@ describe("toOpenAIError", () => {
     expect(toOpenAIError("a string").status).toBe(500);
   });
 
-  it("builds stream error bodies", () => {
-    expect(streamErrorBody("m", "upstream_error", "c")).toEqual({
-      error: { message: "m", type: "upstream_error", param: null, code: "c" },
+  it("builds stream error bodies with the type and code a non-stream answer gets", () => {
+    expect(streamErrorBody({ message: "m", code: "server_error" })).toEqual({
+      error: { message: "m", type: "upstream_error", param: null, code: "server_error" },
     });
+    expect(streamErrorBody({ message: "too long", code: "context_length_exceeded" })).toEqual({
+      error: {
+        message: "too long",
+        type: "invalid_request_error",
+        param: null,
+        code: "context_length_exceeded",
+      },
+    });
+    expect(streamErrorBody({ message: "m" }).error.code).toBe("upstream_error");
   });
 });

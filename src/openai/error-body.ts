@@ -2,6 +2,7 @@
 // purpose become a 500 "Internal error" without details (the route logs them).
 
 import { RelayError } from "../core/errors.ts";
+import { turnError, type TurnFailure } from "../core/turn-failure.ts";
 
 export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
@@ -28,7 +29,11 @@ export function toOpenAIError(err: unknown): OpenAIErrorReply {
   };
 }
 
-/** The `data:` payload for an error in the middle of a chat stream (the route writes it before [DONE]). */
-export function streamErrorBody(message: string, type: string, code: string | null): OpenAIErrorBody {
-  return { error: { message, type, param: null, code } };
+/**
+ * The `data:` payload for a turn that failed in the middle of a stream (the route writes it before [DONE]): the
+ * same error a non-stream request gets for the same failure (turnError).
+ */
+export function streamErrorBody(failure: TurnFailure): OpenAIErrorBody {
+  const err = turnError(failure);
+  return { error: { message: err.message, type: err.type, param: null, code: err.code } };
 }

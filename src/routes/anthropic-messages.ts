@@ -30,7 +30,7 @@ import { PING_FRAME, serializeEvent } from "../anthropic/message-types.ts";
 import { anthropicErrorResponse, toAnthropicError, type OverflowContext } from "../anthropic/error-body.ts";
 import { anthropicModelInfo, anthropicModelList, CLAUDE_CODE_MODELS } from "../anthropic/models-list.ts";
 import { listModelIds } from "./models.ts";
-import { turnError } from "./openai-chat.ts";
+import { turnError } from "../core/turn-failure.ts";
 import { prepareModel } from "./prepare-model.ts";
 import { requestObserver } from "../observe/request-hook.ts";
 

@@ -4,7 +4,8 @@
 import type { Context } from "hono";
 import type { Relay } from "../relay.ts";
 import { REASONING_COMPATS, type ReasoningCompat } from "../config.ts";
-import { RelayError, invalidRequest } from "../core/errors.ts";
+import { invalidRequest } from "../core/errors.ts";
+import { turnError, type TurnFailure } from "../core/turn-failure.ts";
 import { startTurn } from "../core/turn.ts";
 import { collectTurn } from "../core/collect-turn.ts";
 import { readJsonBody } from "../http/read-json.ts";
@@ -96,23 +97,4 @@ export function okOrThrow<T extends { error?: TurnFailure }>(result: T, abort: A
   if (!result.error) return result;
   abort.abort();
   throw turnError(result.error);
-}
-
-type TurnFailure = { message: string; code?: string; errorType?: string };
-
-/** A turn that failed after the backend accepted it (response.failed, broken stream) — for non-stream answers. */
-export function turnError(error: { message: string; code?: string; errorType?: string }): RelayError {
-  const status =
-    error.code === "context_length_exceeded" || error.code === "invalid_prompt"
-      ? 400
-      : error.code === "rate_limit_exceeded" ||
-          error.code === "insufficient_quota" ||
-          error.code === "usage_limit_reached"
-        ? 429
-        : error.code === "upstream_idle_timeout"
-          ? 504
-          : error.code === "server_is_overloaded" || error.code === "slow_down"
-            ? 503
-            : 502;
-  return new RelayError(status, error.message, { code: error.code ?? "upstream_error" });
 }

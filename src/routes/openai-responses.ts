@@ -29,7 +29,7 @@ import type {
 import type { ResponseStore } from "../responses/response-store.ts";
 import { checkToolOutputs } from "../responses/tool-output-pairing.ts";
 import { withClientParam } from "../responses/backend-param.ts";
-import { turnError } from "./openai-chat.ts";
+import { turnError } from "../core/turn-failure.ts";
 import { jsonResponse, sseResponse } from "../http/responses.ts";
 import { prepareModel, setServiceTier } from "./prepare-model.ts";
 import { requestObserver } from "../observe/request-hook.ts";

@@ -292,6 +292,51 @@ describe("relay-side limits and failures", () => {
     expect((failure as Error).message).toContain("Something broke upstream.");
   });
 
+  it("a failure mid-stream has the type and code the same failure gets before the stream", async () => {
+    type Raised = InstanceType<typeof OpenAI.APIError>;
+    const failures = [
+      { code: "context_length_exceeded", message: "Your input exceeds the context window of this model." },
+      { code: "insufficient_quota", message: "You exceeded your current quota.", withErrorEvent: true },
+    ];
+    for (const f of failures) {
+      t.fake.enqueue({ kind: "failed", ...f });
+      const before = (await client.chat.completions
+        .create({ model: "gpt-5.5", messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)) as Raised;
+      t.fake.enqueue({ kind: "failed", ...f, text: "Partial answer" });
+      const stream = await client.chat.completions.create({
+        model: "gpt-5.5",
+        stream: true,
+        messages: [{ role: "user", content: "x" }],
+      });
+      let text = "";
+      const during = (await (async () => {
+        for await (const c of stream) text += c.choices[0]?.delta.content ?? "";
+      })().catch((e: unknown) => e)) as Raised;
+      expect(text).toBe("Partial answer");
+      expect(during).toBeInstanceOf(OpenAI.APIError);
+      expect(before).toBeInstanceOf(OpenAI.APIError);
+      expect([during.type, during.code]).toEqual([before.type, before.code]);
+      expect(during.message).toContain(f.message);
+      expect(before.message).toContain(f.message);
+    }
+    t.fake.enqueue({ kind: "failed", ...failures[0]!, text: "Partial" });
+    const res = await fetch(`${t.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-5.5", stream: true, messages: [{ role: "user", content: "x" }] }),
+    });
+    const errorLine = (await res.text()).split("\n").find((l) => l.includes('"error"'));
+    expect(JSON.parse(errorLine!.slice("data: ".length))).toEqual({
+      error: {
+        message: "Your input exceeds the context window of this model.",
+        type: "invalid_request_error",
+        param: null,
+        code: "context_length_exceeded",
+      },
+    });
+  });
+
   it("answers 429 with Retry-After and the reset time on usage_limit_reached, without retrying", async () => {
     const { usageLimitReached } = await import("../fakes/fake-chatgpt.ts");
     const before = t.fake.counters.responses;
