@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { StreamPart } from "../core/stream-parts.ts";
-import {
-  loadRecorded,
-  normalizeAll,
-  RECORDED,
-  splitResponses,
-} from "../responses/normalize-test-fixtures.ts";
+import { loadRecorded, normalizeAll, RECORDED, splitResponses } from "../../test/helpers/recorded.ts";
 import { MessageBuilder } from "./message-builder.ts";
 import type { AnthropicStreamEvent } from "./message-types.ts";
 import { serializeEvent } from "./message-types.ts";

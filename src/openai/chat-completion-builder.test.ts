@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { collectTurn, type CollectedTurn } from "../core/collect-turn.ts";
-import { loadRecorded, normalizeAll, RECORDED } from "../responses/normalize-test-fixtures.ts";
+import { loadRecorded, normalizeAll, RECORDED } from "../../test/helpers/recorded.ts";
 import { buildChatCompletion } from "./chat-completion-builder.ts";
 
 const options = { id: "chatcmpl-1", model: "gpt-5.5", created: 1700000000 };

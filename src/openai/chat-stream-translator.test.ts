@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ReasoningCompat } from "../config.ts";
 import type { StreamPart } from "../core/stream-parts.ts";
-import {
-  loadRecorded,
-  normalizeAll,
-  RECORDED,
-  splitResponses,
-} from "../responses/normalize-test-fixtures.ts";
+import { loadRecorded, normalizeAll, RECORDED, splitResponses } from "../../test/helpers/recorded.ts";
 import type { OpenAIErrorBody } from "./error-body.ts";
 import {
   ChatStreamTranslator,

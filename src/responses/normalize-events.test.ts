@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { StreamPart } from "../core/stream-parts.ts";
 import { ResponsesEventNormalizer, STREAM_INCOMPLETE_MESSAGE } from "./normalize-events.ts";
-import { loadRecorded, normalizeAll, RECORDED, splitResponses } from "./normalize-test-fixtures.ts";
+import { loadRecorded, normalizeAll, RECORDED, splitResponses } from "../../test/helpers/recorded.ts";
 import type { UpstreamEvent } from "./types.ts";
 
 const ev = (type: string, fields: Record<string, unknown> = {}): UpstreamEvent => ({ type, ...fields });

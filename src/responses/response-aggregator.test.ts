@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RECORDED, loadRecorded, splitResponses } from "./normalize-test-fixtures.ts";
+import { RECORDED, loadRecorded, splitResponses } from "../../test/helpers/recorded.ts";
 import { ResponseAggregator, outputText } from "./response-aggregator.ts";
 import type { JsonObject, UpstreamEvent } from "./types.ts";
 

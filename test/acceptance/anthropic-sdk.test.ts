@@ -6,7 +6,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { usageLimitReached } from "../fakes/fake-chatgpt.ts";
 import { startTestRelay, type TestRelay } from "../helpers/relay.ts";
-import { loadRecorded, RECORDED } from "../../src/responses/normalize-test-fixtures.ts";
+import { loadRecorded, RECORDED } from "../helpers/recorded.ts";
 
 const RELAY_KEY = "relay-test-key";
 let t: TestRelay;

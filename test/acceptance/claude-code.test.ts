@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { loadRecorded, RECORDED } from "../../src/responses/normalize-test-fixtures.ts";
+import { loadRecorded, RECORDED } from "../helpers/recorded.ts";
 import { toolRoundTrip } from "../fakes/fake-chatgpt.ts";
 import { startTestRelay, type TestRelay } from "../helpers/relay.ts";
 

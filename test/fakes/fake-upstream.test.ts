@@ -1,11 +1,11 @@
 // Tests of the test tool: the fake backend and issuer over real loopback HTTP.
 
-import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { cloudflare403, overloaded, UNSUPPORTED_PARAMETERS, usageLimitReached } from "./fake-chatgpt.ts";
 import type { AuthDotJson } from "./fake-oauth.ts";
 import { decodeJwtPayload, mintJwt, accessTokenClaims } from "./jwt.ts";
+import { loadRecorded, RECORDED } from "../helpers/recorded.ts";
 import { startFakeUpstream, type FakeUpstream } from "./server.ts";
 
 let fake: FakeUpstream;
@@ -337,11 +337,7 @@ describe("streams", () => {
   });
 
   it("replays recorded events verbatim", async () => {
-    const file = new URL("../fixtures/recorded/issue-19493-gpt-5.1-tool-call.chunks.jsonl", import.meta.url);
-    const recorded = readFileSync(file, "utf8")
-      .split("\n")
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const recorded = loadRecorded(RECORDED.toolCall);
     fake.enqueue({ kind: "events", events: recorded });
     const evs = await events(body());
     expect(evs.map((e) => e.data)).toEqual(recorded);

@@ -10,7 +10,7 @@ import { silentLogger } from "../../src/core/logger.ts";
 import type { StreamPart } from "../../src/core/stream-parts.ts";
 import { startTurn } from "../../src/core/turn.ts";
 import { ChatStreamTranslator, serializeChunk } from "../../src/openai/chat-stream-translator.ts";
-import { RECORDED, loadRecorded, splitResponses } from "../../src/responses/normalize-test-fixtures.ts";
+import { RECORDED, loadRecorded, splitResponses } from "../helpers/recorded.ts";
 import type { ResponsesRequestBody, UpstreamEvent } from "../../src/responses/types.ts";
 import { createCodexClient } from "../../src/upstream/codex-client.ts";
 import { watchUnhandled } from "./helpers/fuzz.ts";

@@ -3,7 +3,6 @@
 // before and between calls in every REASONING_COMPAT mode, and the recorded tool-call streams replayed through
 // the SDK's stream helper.
 
-import { readFileSync } from "node:fs";
 import OpenAI from "openai";
 import type {
   ChatCompletionChunk,
@@ -11,6 +10,7 @@ import type {
   ChatCompletionTool,
 } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadRecorded, RECORDED } from "../helpers/recorded.ts";
 import { startTestRelay, type TestRelay } from "../helpers/relay.ts";
 
 let t: TestRelay;
@@ -497,14 +497,6 @@ describe("reasoning between two calls, in every compatibility mode", () => {
 
 // ── recorded streams ────────────────────────────────────────────────────────
 
-function recorded(name: string): Record<string, unknown>[] {
-  const file = new URL(`../fixtures/recorded/${name}`, import.meta.url);
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
 describe("recorded tool-call streams replayed through the relay", () => {
   const weatherTool: ChatCompletionTool = {
     type: "function",
@@ -522,7 +514,7 @@ describe("recorded tool-call streams replayed through the relay", () => {
   };
 
   it("issue-19493 (gpt-5.1, one call in six deltas): stream helper and non-stream agree", async () => {
-    const events = recorded("issue-19493-gpt-5.1-tool-call.chunks.jsonl");
+    const events = loadRecorded(RECORDED.toolCall);
     t.fake.enqueue({ kind: "events", events });
     const runner = client.chat.completions.stream({
       model: "gpt-5.5",
@@ -568,7 +560,7 @@ describe("recorded tool-call streams replayed through the relay", () => {
   });
 
   it("issue-19493 through runTools: the SDK runs the tool and the relay answers the second step", async () => {
-    t.fake.enqueue({ kind: "events", events: recorded("issue-19493-gpt-5.1-tool-call.chunks.jsonl") });
+    t.fake.enqueue({ kind: "events", events: loadRecorded(RECORDED.toolCall) });
     t.fake.enqueue({ kind: "text", text: "Beijing: clear, 18°C." });
     const seen: unknown[] = [];
     const runner = client.chat.completions.runTools({
@@ -602,7 +594,7 @@ describe("recorded tool-call streams replayed through the relay", () => {
   });
 
   it("issue-19067 (parallel calls wrapped in one 'parallel' call): replayed through the stream helper", async () => {
-    const events = recorded("issue-19067-parallel-tool-call-wrapper.chunks.jsonl");
+    const events = loadRecorded(RECORDED.parallelWrapper);
     const cityTools: ChatCompletionTool[] = [
       {
         type: "function",
@@ -665,7 +657,7 @@ describe("recorded tool-call streams replayed through the relay", () => {
   it("issue-19067 with a 'parallel' tool of the client's own: passed through as that tool's call", async () => {
     t.fake.enqueue({
       kind: "events",
-      events: recorded("issue-19067-parallel-tool-call-wrapper.chunks.jsonl"),
+      events: loadRecorded(RECORDED.parallelWrapper),
     });
     const r = await client.chat.completions.create({
       model: "gpt-5.5",

@@ -8,7 +8,7 @@ import { createOpenAI } from "@ai-sdk/openai";
 import { streamText } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestRelay, type TestRelay } from "../helpers/relay.ts";
-import { loadRecorded, RECORDED } from "../../src/responses/normalize-test-fixtures.ts";
+import { loadRecorded, RECORDED } from "../helpers/recorded.ts";
 
 let t: TestRelay;
 let client: OpenAI;

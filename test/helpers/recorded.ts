@@ -1,12 +1,12 @@
-// Test-only helpers (never imported by runtime code): the recorded upstream streams in test/fixtures/recorded/ and
-// a one-call normalizer run.
+// Test helpers: the recorded upstream streams in test/fixtures/recorded/ (by name, one event a line) and a one-call
+// normalizer run.
 
 import { readFileSync } from "node:fs";
-import type { StreamPart } from "../core/stream-parts.ts";
-import { ResponsesEventNormalizer } from "./normalize-events.ts";
-import type { UpstreamEvent } from "./types.ts";
+import type { StreamPart } from "../../src/core/stream-parts.ts";
+import { ResponsesEventNormalizer } from "../../src/responses/normalize-events.ts";
+import type { UpstreamEvent } from "../../src/responses/types.ts";
 
-const DIR = new URL("../../test/fixtures/recorded/", import.meta.url);
+const DIR = new URL("../fixtures/recorded/", import.meta.url);
 
 export const RECORDED = {
   azureMultiSummary: "azure-gpt5-reasoning-multi-summary-with-encryption.chunks.jsonl",
