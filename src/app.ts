@@ -7,6 +7,7 @@ import { keyVerifier, presentedKey } from "./http/api-key.ts";
 import { asRelayError, renderError } from "./http/render-error.ts";
 import { hostAllowed, isLoopbackHostname, originAllowed } from "./http/origin-guard.ts";
 import { BodyBudget, DEFAULT_BODY_MEMORY_LIMIT } from "./http/body-budget.ts";
+import { readCredentialsAhead } from "./http/credentials-ahead.ts";
 import { clientAddress } from "./http/client-address.ts";
 import { corsMiddleware } from "./http/cors.ts";
 import { createLogLimiter } from "./core/rate-limited-log.ts";
@@ -179,6 +180,8 @@ export function createApp(relay: Relay, options: AppOptions = {}): Hono {
       { code: "server_busy", headers: { "retry-after": "1" } },
     );
   };
+  app.use("*", readCredentialsAhead(relay.upstream));
+
   // The headers decide when they can: bodyless methods, or a Content-Length without Transfer-Encoding. Reading
   // `c.req.raw.body` would make @hono/node-server build a full web Request and a web stream over the socket for
   // every request (a sixth of the relay's CPU per request in `npm run bench`); only a chunked body is read here,

@@ -6,6 +6,7 @@
 // instead (the request's input, see request-tokens.ts, and the output the limiter counted), so every dialect
 // reports usage on every answer.
 
+import type { Credentials } from "../auth/types.ts";
 import type { CodexClient } from "../upstream/codex-client.ts";
 import type { ResponsesRequestBody, UpstreamEvent } from "../responses/types.ts";
 import { ResponsesEventNormalizer } from "../responses/normalize-events.ts";
@@ -22,6 +23,8 @@ export interface TurnOptions {
   maxTokens?: number;
   /** Told what the turn does (request log, metrics, trace); see TurnObserver. */
   observer?: TurnObserver;
+  /** The credentials read when the request arrived (http/credentials-ahead.ts). */
+  credentials?: Promise<Credentials>;
 }
 
 export interface Turn {
@@ -39,7 +42,11 @@ export async function startTurn(
   if (observer) beginObservedTurn(observer, body, options.signal);
   let reply;
   try {
-    reply = await upstream.stream(body, { signal: options.signal, sessionId: options.sessionId });
+    reply = await upstream.stream(body, {
+      signal: options.signal,
+      sessionId: options.sessionId,
+      credentials: options.credentials,
+    });
   } catch (err) {
     observer?.failed(errorCode(err));
     observer?.turnEnded();

@@ -33,6 +33,7 @@ import { listModelIds } from "./models.ts";
 import { turnError } from "../core/turn-failure.ts";
 import { prepareModel } from "./prepare-model.ts";
 import { requestObserver } from "../observe/request-hook.ts";
+import { credentialsAhead } from "../http/credentials-ahead.ts";
 
 /** A ping when nothing else went out for this long (Claude Code's idle timeout is at least 300 s). */
 export const PING_INTERVAL_MS = 15_000;
@@ -99,6 +100,7 @@ export async function messages(c: Context, relay: Relay): Promise<Response> {
       sessionId,
       ...outputLimitsOf(req),
       observer: requestObserver(c),
+      credentials: credentialsAhead(c),
     });
   } catch (err) {
     if (err instanceof RelayError) return anthropicErrorResponse(err, overflow);

@@ -42,6 +42,7 @@ import { OLLAMA_COMPAT_VERSION, showResponse, tagModel } from "../ollama/model-i
 import { canonicalOllamaName, ollamaUpstreamOf } from "../upstream/ollama-upstream.ts";
 import type { OllamaTagModel } from "../ollama/ollama-types.ts";
 import { requestObserver } from "../observe/request-hook.ts";
+import { credentialsAhead } from "../http/credentials-ahead.ts";
 
 export function registerOllamaRoutes(app: Hono, relay: Relay): void {
   app.post("/api/chat", (c) => ollamaChat(c, relay));
@@ -104,6 +105,7 @@ async function runTurn(c: Context, relay: Relay, chatReq: ChatCompletionRequest,
     stop: limits.stop,
     maxTokens: limits.maxTokens,
     observer: requestObserver(c),
+    credentials: credentialsAhead(c),
   });
   return { turn, abort };
 }

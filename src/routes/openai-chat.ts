@@ -20,6 +20,7 @@ import { forwardToOllama } from "../upstream/ollama-upstream.ts";
 import { isOllamaModel } from "../models/model-backend.ts";
 import { prepareModel, setServiceTier } from "./prepare-model.ts";
 import { requestObserver } from "../observe/request-hook.ts";
+import { credentialsAhead } from "../http/credentials-ahead.ts";
 
 export function pickCompat(c: Context, requested: unknown, fallback: ReasoningCompat): ReasoningCompat {
   const value = requested ?? c.req.header("x-reasoning-compat");
@@ -62,6 +63,7 @@ export async function chatCompletions(c: Context, relay: Relay): Promise<Respons
     sessionId,
     ...outputLimitsOf(req),
     observer: requestObserver(c),
+    credentials: credentialsAhead(c),
   });
   const id = `chatcmpl-${crypto.randomUUID().replace(/-/g, "")}`;
   const created = Math.floor(Date.now() / 1000);

@@ -16,6 +16,7 @@ import { okOrThrow } from "./openai-chat.ts";
 import { jsonResponse, sseResponse } from "../http/responses.ts";
 import { prepareModel, setServiceTier } from "./prepare-model.ts";
 import { requestObserver } from "../observe/request-hook.ts";
+import { credentialsAhead } from "../http/credentials-ahead.ts";
 
 export async function completions(c: Context, relay: Relay): Promise<Response> {
   const req = parseCompletionRequest(await readJsonBody(c));
@@ -45,6 +46,7 @@ export async function completions(c: Context, relay: Relay): Promise<Response> {
     stop: req.stop,
     maxTokens: req.maxTokens,
     observer: requestObserver(c),
+    credentials: credentialsAhead(c),
   });
   const id = `cmpl-${crypto.randomUUID().replace(/-/g, "")}`;
   const created = Math.floor(Date.now() / 1000);

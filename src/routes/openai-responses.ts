@@ -33,6 +33,7 @@ import { turnError } from "../core/turn-failure.ts";
 import { jsonResponse, sseResponse } from "../http/responses.ts";
 import { prepareModel, setServiceTier } from "./prepare-model.ts";
 import { requestObserver } from "../observe/request-hook.ts";
+import { credentialsAhead } from "../http/credentials-ahead.ts";
 import { streamObserved } from "../core/turn-observer.ts";
 
 function previousNotFound(id: string): RelayError {
@@ -133,7 +134,7 @@ export async function responses(c: Context, relay: Relay): Promise<Response> {
   const reply = await streamObserved(
     relay.upstream,
     turn.body,
-    { signal: abort.signal, sessionId: turn.sessionId },
+    { signal: abort.signal, sessionId: turn.sessionId, credentials: credentialsAhead(c) },
     requestObserver(c),
   ).catch((err: unknown) => {
     throw turn.clientError(err);

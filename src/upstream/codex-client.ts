@@ -41,6 +41,8 @@ export interface UpstreamRequestOptions {
    * relay keeps its own connections to the backend.
    */
   connections?: WebSocketPool;
+  /** The credentials read when the request arrived (http/credentials-ahead.ts); read now when absent. */
+  credentials?: Promise<Credentials>;
 }
 
 export interface UpstreamReply {
@@ -54,6 +56,11 @@ export interface UpstreamReply {
 
 export interface CodexClient {
   stream(body: ResponsesRequestBody, options: UpstreamRequestOptions): Promise<UpstreamReply>;
+  /**
+   * Starts reading, now, the credentials a turn would use, for `UpstreamRequestOptions.credentials`. Undefined where
+   * the account is only known once the turn starts (a pool of several accounts).
+   */
+  credentialsAhead?(): Promise<Credentials> | undefined;
 }
 
 export interface CodexClientDeps {
@@ -143,7 +150,7 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
     // Serialised once, when a transport first needs it: a WebSocket turn that sends only new items never does.
     let payloadText: string | undefined;
     const payload = () => (payloadText ??= JSON.stringify(body));
-    let creds = await deps.credentials.getCredentials();
+    let creds = await (options.credentials ?? deps.credentials.getCredentials());
     let refreshedAfter401 = false;
     let onWebSocket = await wantsWebSocket(body, options);
     /** Leaves the WebSocket for this turn; `budget`: the HTTP attempts start with a fresh retry budget. */
@@ -250,7 +257,7 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
     }
   }
 
-  return { stream };
+  return { stream, credentialsAhead: () => deps.credentials.getCredentials() };
 }
 
 /**

@@ -30,6 +30,8 @@ export function createPooledClient(deps: PooledClientDeps): CodexClient {
   async function stream(body: ResponsesRequestBody, options: UpstreamRequestOptions): Promise<UpstreamReply> {
     // One account (the usual set-up): its client as it is, nothing to route or count on the hot path.
     if (pool.accounts.length === 1) return clientFor(pool.accounts[0]!).stream(body, options);
+    // Credentials read ahead were for the one account there was; here each attempt's account reads its own.
+    if (options.credentials) options = { ...options, credentials: undefined };
     // The client fills in client_metadata with its account's installation id; a failover must not carry it over.
     const ownMetadata = body.client_metadata === undefined;
     const tried = new Set<string>();
@@ -59,7 +61,11 @@ export function createPooledClient(deps: PooledClientDeps): CodexClient {
     }
   }
 
-  return { stream };
+  return {
+    stream,
+    credentialsAhead: () =>
+      pool.accounts.length === 1 ? clientFor(pool.accounts[0]!).credentialsAhead?.() : undefined,
+  };
 }
 
 function parkReason(err: unknown): "usage_limit" | "sign_in" | null {
