@@ -16,7 +16,7 @@ import { join } from "node:path";
 import WebSocket from "ws";
 import { parseChatRequest } from "../src/openai/chat-request-schema.ts";
 import { deriveConversationKey, toResponsesRequest } from "../src/openai/to-responses-request.ts";
-import { inflateInline } from "../src/upstream/inline-permessage-deflate.ts";
+import { deflateInline, inflateInline } from "../src/upstream/inline-permessage-deflate.ts";
 import { defaultModels } from "../test/fakes/models.ts";
 import type { FakeReady, LastRequest } from "./fake-process.ts";
 
@@ -52,9 +52,18 @@ export interface AgentBenchOptions {
   /** Starts the fake backend's process behind a link of `rttMs` and `uplinkBitsPerSecond`. */
   startFake(link: { rttMs: number; uplinkBitsPerSecond: number }): Promise<AgentFake>;
   /** Starts a relay (as `npm start` runs it) with these extra variables; returns its URL and a stop. */
-  startRelay(env: Record<string, string>): Promise<{ url: string; cpuMs(): number; stop(): Promise<void> }>;
+  startRelay(env: Record<string, string>): Promise<RunningProxy>;
+  /** Starts bench/bare-ws-proxy.ts in front of the fake. */
+  startBareWsProxy(ready: FakeReady): Promise<RunningProxy>;
   root: string;
   log(msg: string): void;
+}
+
+export interface RunningProxy {
+  url: string;
+  /** Its process's CPU time so far (all threads). */
+  cpuMs(): number;
+  stop(): Promise<void>;
 }
 
 const MODEL = "gpt-5.4";
@@ -105,9 +114,13 @@ export async function runAgentBench(o: AgentBenchOptions): Promise<AgentSide[]> 
     for (const [name, transport] of [
       ["relay over HTTP", "http"],
       ["relay over WebSocket", "websocket"],
+      ["bare WebSocket proxy", "bare"],
     ] as const) {
       o.log(`agent conversation: ${name}…`);
-      const relay = await o.startRelay({ ...fake.ready.env, UPSTREAM_TRANSPORT: transport });
+      const relay =
+        transport === "bare"
+          ? await o.startBareWsProxy(fake.ready)
+          : await o.startRelay({ ...fake.ready.env, UPSTREAM_TRANSPORT: transport });
       try {
         const reps: TurnSample[][] = [];
         const cpu: number[] = [];
@@ -273,8 +286,10 @@ async function directConversation(
   });
   await new Promise<void>((resolve, reject) => {
     ws.once("open", () => {
-      // Inflating frames on the event loop, as the official (Rust) client and the relay do (inline-permessage-deflate.ts).
+      // Deflating and inflating frames on the event loop, as the official (Rust) client and the relay do
+      // (inline-permessage-deflate.ts).
       inflateInline(ws, 0);
+      deflateInline(ws, "client");
       resolve();
     });
     ws.once("error", reject);

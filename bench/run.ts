@@ -138,6 +138,16 @@ async function startFake(
   return { child, ready: await firstMessage<FakeReady>(child, output, "the fake backend") };
 }
 
+async function startBareWsProxy(fake: FakeReady): Promise<{ child: ChildProcess; url: string }> {
+  const { child, output } = spawnNode(["--import", "tsx", "bench/bare-ws-proxy.ts"], {
+    UPSTREAM_WS: fake.responsesWebSocketUrl,
+    ACCESS_TOKEN: fake.accessToken,
+    ACCOUNT_ID: fake.accountId,
+  });
+  const ready = await firstMessage<{ port: number }>(child, output, "the bare WebSocket proxy");
+  return { child, url: `http://127.0.0.1:${ready.port}` };
+}
+
 async function startBareProxy(fake: FakeReady): Promise<{ child: ChildProcess; url: string }> {
   const { child, output } = spawnNode(
     ["--expose-gc", "--import", "./bench/memory-hook.mjs", "--import", "tsx", "bench/bare-proxy.ts"],
@@ -942,6 +952,10 @@ async function main(): Promise<void> {
           const r = await startRelay(fake.ready, dir, env);
           return { url: r.url, cpuMs: () => processCpuMs(r.child.pid!), stop: () => stopChild(r.child) };
         },
+        startBareWsProxy: async (ready) => {
+          const r = await startBareWsProxy(ready);
+          return { url: r.url, cpuMs: () => processCpuMs(r.child.pid!), stop: () => stopChild(r.child) };
+        },
       });
       agentTable(sides);
     }
@@ -973,21 +987,24 @@ const agentLines: string[] = [];
 
 /** The agent-conversation table: bytes up and time to first byte at turns 1, 10 and 30, with the goals. */
 function agentTable(sides: AgentSide[]): void {
-  const [http, ws, direct] = sides as [AgentSide, AgentSide, AgentSide];
+  const [http, ws, bare, direct] = sides as [AgentSide, AgentSide, AgentSide, AgentSide];
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   const header = [
     "Turn",
     "History (JSON)",
     "Relay over HTTP: up / TTFB",
     "Relay over WebSocket: up / TTFB",
+    "Bare WebSocket proxy: TTFB",
     "Direct WebSocket: up / TTFB",
     "WS up vs HTTP up",
     "WS TTFB vs direct",
+    "bare proxy vs direct",
   ];
   const lines = [header, header.map(() => "---")];
   for (const turn of [1, 10, AGENT_TURNS]) {
     const h = http.turns[turn - 1]!;
     const w = ws.turns[turn - 1]!;
+    const b = bare.turns[turn - 1]!;
     const d = direct.turns[turn - 1]!;
     const share = w.wireBytes / h.wireBytes;
     const added = w.ttfbMs - d.ttfbMs;
@@ -997,21 +1014,25 @@ function agentTable(sides: AgentSide[]): void {
       kb(h.jsonBytes),
       `${kb(h.wireBytes)} / ${fmtMs(h.ttfbMs)} ms`,
       `${kb(w.wireBytes)} / ${fmtMs(w.ttfbMs)} ms`,
+      `${fmtMs(b.ttfbMs)} ms`,
       `${kb(d.wireBytes)} / ${fmtMs(d.ttfbMs)} ms`,
       `${(share * 100).toFixed(1)} %${last ? ` (goal < 10 %) ${mark(share < 0.1)}` : ""}`,
       `${signedMs(added)}${last ? ` (goal ≤ 5 ms) ${mark(added <= 5)}` : ""}`,
+      signedMs(b.ttfbMs - d.ttfbMs),
     ]);
   }
   const total = (s: AgentSide) => s.turns.reduce((n, t) => n + t.wireBytes, 0);
   const cpu = (s: AgentSide) => (s.relayCpuMsPerTurn === undefined ? "" : `${fmtMs(s.relayCpuMsPerTurn)} ms`);
-  lines.push(["relay CPU per turn", "", cpu(http), cpu(ws), "", "", ""]);
+  lines.push(["relay CPU per turn", "", cpu(http), cpu(ws), cpu(bare), "", "", "", ""]);
   lines.push([
     `all ${AGENT_TURNS}`,
     "",
     kb(total(http)),
     kb(total(ws)),
+    "",
     kb(total(direct)),
     `${((total(ws) / total(http)) * 100).toFixed(1)} %`,
+    "",
     "",
   ]);
   agentLines.push(

@@ -188,6 +188,31 @@ describe("inline permessage-deflate on real ws connections", () => {
     }
   });
 
+  it("a client deflating inline is read by a stock ws server, with and without context takeover", async () => {
+    const texts = messages();
+    for (const offer of [true, { clientNoContextTakeover: true, clientMaxWindowBits: 10 }]) {
+      const read: string[] = [];
+      const all = new Promise<void>((resolve) => {
+        void serve(offer, (ws) =>
+          ws.on("message", (data: Buffer) => {
+            read.push(data.toString("utf8"));
+            if (read.length === texts.length + 1) resolve();
+          }),
+        ).then((url) => {
+          const ws = new WebSocket(url, { perMessageDeflate: true });
+          ws.on("open", () => {
+            expect(deflateInline(ws, "client")).toBe(true);
+            for (const t of texts) ws.send(t);
+            ws.send("fragment one, ", { fin: false });
+            ws.send("fragment two", { fin: true });
+          });
+        });
+      });
+      await all;
+      expect(read).toEqual([...texts, "fragment one, fragment two"]);
+    }
+  });
+
   it("leaves ws as it is when permessage-deflate was not negotiated", async () => {
     const url = await serve(false, (ws) => ws.send("plain"));
     const got = await receive(url, 1);

@@ -4,8 +4,8 @@
 // inflate one (the data, the 4-byte trailer, the flush), two to deflate one. A turn's answer is a few dozen small
 // frames one after the other, and on a busy machine each round trip waits for a core: the tool call at the end of
 // the answer reached the client milliseconds late. A small frame takes microseconds, so here frames are inflated
-// (the backend's, on the relay's connections to it) or deflated (the events the relay sends its own WebSocket
-// clients) synchronously, as the official (Rust) client does, by one long-lived pako stream per connection and
+// (the backend's, on the relay's connections to it) or deflated (the relay's frames to the backend, the events it
+// sends its own WebSocket clients) synchronously, as the official (Rust) client does, by one long-lived pako stream per connection and
 // direction (zlib's algorithm in JavaScript: Node's synchronous zlib API closes its stream after each call, which
 // would lose the window that context takeover refers back to; per-message streams with that window as a
 // dictionary cost twice the CPU). A very large frame (an image in a turn's last event) blocks the loop for as long
@@ -130,8 +130,8 @@ function answerLater(callback: Callback, work: () => Buffer): void {
 }
 
 /**
- * Makes the frames a `ws` socket sends deflate as described above (the relay's WebSocket clients, and the fake
- * backend's). Call it on 'connection'/'open', before the first send. Returns false, leaving `ws` as it is, when
+ * Makes the frames a `ws` socket sends deflate as described above (the relay's connections to the backend, its
+ * WebSocket clients', and the fake backend's). Call it on 'connection'/'open', before the first send. Returns false, leaving `ws` as it is, when
  * permessage-deflate was not negotiated or `ws` is not shaped as expected.
  */
 export function deflateInline(ws: WebSocket, role: "server" | "client"): boolean {

@@ -4,7 +4,7 @@
 
 import WebSocket from "ws";
 import type { IncomingMessage } from "node:http";
-import { inflateInline } from "./inline-permessage-deflate.ts";
+import { deflateInline, inflateInline } from "./inline-permessage-deflate.ts";
 import {
   FrameInbox,
   SocketClosed,
@@ -40,6 +40,7 @@ export const openWsBackendSocket: OpenBackendSocket = (url, headers, signal) => 
         if (settled) return;
         done();
         inflateInline(ws, MAX_PAYLOAD);
+        deflateInline(ws, "client");
         resolve({ ok: true, socket: new WsBackendSocket(ws), headers: upgradeHeaders });
       });
     });
