@@ -10,6 +10,7 @@ import type { Relay } from "../relay.ts";
 import { keyVerifier, presentedKey } from "../http/api-key.ts";
 import { hostAllowed, isLoopbackHostname, originAllowed } from "../http/origin-guard.ts";
 import { deflateInline } from "../upstream/inline-permessage-deflate.ts";
+import { batchedSend } from "./batched-socket-send.ts";
 import { openResponsesSocket, type ResponsesSocketSession } from "../routes/openai-responses-socket.ts";
 
 const PATHS = new Set(["/v1/responses", "/responses"]);
@@ -71,11 +72,10 @@ export function serveResponsesWebSockets(server: HttpServer, relay: Relay): Resp
       }
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      // A turn's events are dozens of small frames: deflated as they go, not in thread-pool round trips each.
+      // A turn's events are dozens of small frames: the large ones deflated as they go, not in thread-pool round
+      // trips each; each burst in one write (batched-socket-send.ts).
       deflateInline(ws, "server");
-      const session = openResponsesSocket(relay, { send: (text) => ws.send(text) }, (name) =>
-        headerOf(req, name),
-      );
+      const session = openResponsesSocket(relay, { send: batchedSend(ws) }, (name) => headerOf(req, name));
       sessions.set(ws, session);
       ws.on("message", (data, isBinary) => session.message(isBinary ? "" : data.toString()));
       ws.on("close", () => {
