@@ -5,6 +5,8 @@
 // is real. Three sides, one after the other:
 //   relay over HTTP       a chat-completions client → the relay (UPSTREAM_TRANSPORT=http, zstd bodies) → the fake
 //   relay over WebSocket  the same client → the relay (UPSTREAM_TRANSPORT=websocket) → the fake
+//   bare WebSocket proxy  the same client → bench/bare-ws-proxy.ts (the least a Node gateway can do) → the fake
+//   Codex CLI → relay     a client like the official CLI → the relay's WebSocket (/v1/responses) → the fake
 //   direct WebSocket      this process talks to the fake's WebSocket the way the official CLI does (new items only)
 // Per turn: the bytes that crossed the uplink for that turn (what the fake read off its socket for the request:
 // the compressed HTTP body, or the WebSocket frame with permessage-deflate) and the time to first byte (until the
@@ -111,10 +113,11 @@ export async function runAgentBench(o: AgentBenchOptions): Promise<AgentSide[]> 
   const results = (turn: number) => sources.slice(turn * TOOL_RESULT_CHARS, (turn + 1) * TOOL_RESULT_CHARS);
   const sides: AgentSide[] = [];
   try {
-    for (const [name, transport] of [
-      ["relay over HTTP", "http"],
-      ["relay over WebSocket", "websocket"],
-      ["bare WebSocket proxy", "bare"],
+    for (const [name, transport, client] of [
+      ["relay over HTTP", "http", "chat"],
+      ["relay over WebSocket", "websocket", "chat"],
+      ["bare WebSocket proxy", "bare", "chat"],
+      ["Codex CLI → relay over WebSocket", "websocket", "websocket"],
     ] as const) {
       o.log(`agent conversation: ${name}…`);
       const relay =
@@ -124,9 +127,15 @@ export async function runAgentBench(o: AgentBenchOptions): Promise<AgentSide[]> 
       try {
         const reps: TurnSample[][] = [];
         const cpu: number[] = [];
+        // A Codex CLI-like client talks WebSocket to the relay's /v1/responses, with the relay's own credentials.
+        const relaySocket = { url: `${relay.url.replace(/^http/, "ws")}/v1/responses`, headers: {} };
         for (let r = 0; r < o.repetitions; r++) {
           const before = relay.cpuMs();
-          reps.push(await relayConversation(relay.url, fake, o, results, r));
+          reps.push(
+            client === "chat"
+              ? await relayConversation(relay.url, fake, o, results, r)
+              : await socketConversation(relaySocket, fake, o, results, r),
+          );
           cpu.push((relay.cpuMs() - before) / o.turns);
         }
         sides.push({ name, turns: medianTurns(reps), relayCpuMsPerTurn: median(cpu) });
@@ -136,7 +145,16 @@ export async function runAgentBench(o: AgentBenchOptions): Promise<AgentSide[]> 
     }
     o.log("agent conversation: direct WebSocket…");
     const reps: TurnSample[][] = [];
-    for (let r = 0; r < o.repetitions; r++) reps.push(await directConversation(fake, o, results, r));
+    const direct = {
+      url: fake.ready.responsesWebSocketUrl,
+      headers: {
+        authorization: `Bearer ${fake.ready.accessToken}`,
+        "chatgpt-account-id": fake.ready.accountId,
+        "openai-beta": "responses_websockets=2026-02-06",
+        originator: "codex_cli_rs",
+      },
+    };
+    for (let r = 0; r < o.repetitions; r++) reps.push(await socketConversation(direct, fake, o, results, r));
     sides.push({ name: "direct WebSocket", turns: medianTurns(reps) });
   } finally {
     await fake.stop();
@@ -258,8 +276,12 @@ function chatTurn(
   });
 }
 
-/** The same conversation sent the way the official CLI does: one WebSocket, new items with previous_response_id. */
-async function directConversation(
+/**
+ * The same conversation sent the way the official CLI does: one WebSocket, new items with previous_response_id; to
+ * the fake (the direct side) or to the relay's /v1/responses.
+ */
+async function socketConversation(
+  target: { url: string; headers: Record<string, string> },
   fake: AgentFake,
   o: AgentBenchOptions,
   results: (turn: number) => string,
@@ -275,15 +297,7 @@ async function directConversation(
     promptCacheKey: deriveConversationKey(req),
   });
   const { input, ...settings } = body;
-  const ws = new WebSocket(fake.ready.responsesWebSocketUrl, {
-    headers: {
-      authorization: `Bearer ${fake.ready.accessToken}`,
-      "chatgpt-account-id": fake.ready.accountId,
-      "openai-beta": "responses_websockets=2026-02-06",
-      originator: "codex_cli_rs",
-    },
-    perMessageDeflate: true,
-  });
+  const ws = new WebSocket(target.url, { headers: target.headers, perMessageDeflate: true });
   await new Promise<void>((resolve, reject) => {
     ws.once("open", () => {
       // Deflating and inflating frames on the event loop, as the official (Rust) client and the relay do

@@ -110,7 +110,11 @@ function spawnNode(
 ): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   children.push(child);
@@ -987,7 +991,7 @@ const agentLines: string[] = [];
 
 /** The agent-conversation table: bytes up and time to first byte at turns 1, 10 and 30, with the goals. */
 function agentTable(sides: AgentSide[]): void {
-  const [http, ws, bare, direct] = sides as [AgentSide, AgentSide, AgentSide, AgentSide];
+  const [http, ws, bare, cli, direct] = sides as [AgentSide, AgentSide, AgentSide, AgentSide, AgentSide];
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   const header = [
     "Turn",
@@ -995,16 +999,19 @@ function agentTable(sides: AgentSide[]): void {
     "Relay over HTTP: up / TTFB",
     "Relay over WebSocket: up / TTFB",
     "Bare WebSocket proxy: TTFB",
+    "Codex CLI → relay (WebSocket): up / TTFB",
     "Direct WebSocket: up / TTFB",
     "WS up vs HTTP up",
     "WS TTFB vs direct",
     "bare proxy vs direct",
+    "Codex CLI → relay vs direct",
   ];
   const lines = [header, header.map(() => "---")];
   for (const turn of [1, 10, AGENT_TURNS]) {
     const h = http.turns[turn - 1]!;
     const w = ws.turns[turn - 1]!;
     const b = bare.turns[turn - 1]!;
+    const x = cli.turns[turn - 1]!;
     const d = direct.turns[turn - 1]!;
     const share = w.wireBytes / h.wireBytes;
     const added = w.ttfbMs - d.ttfbMs;
@@ -1015,23 +1022,27 @@ function agentTable(sides: AgentSide[]): void {
       `${kb(h.wireBytes)} / ${fmtMs(h.ttfbMs)} ms`,
       `${kb(w.wireBytes)} / ${fmtMs(w.ttfbMs)} ms`,
       `${fmtMs(b.ttfbMs)} ms`,
+      `${kb(x.wireBytes)} / ${fmtMs(x.ttfbMs)} ms`,
       `${kb(d.wireBytes)} / ${fmtMs(d.ttfbMs)} ms`,
       `${(share * 100).toFixed(1)} %${last ? ` (goal < 10 %) ${mark(share < 0.1)}` : ""}`,
       `${signedMs(added)}${last ? ` (goal ≤ 5 ms) ${mark(added <= 5)}` : ""}`,
       signedMs(b.ttfbMs - d.ttfbMs),
+      signedMs(x.ttfbMs - d.ttfbMs),
     ]);
   }
   const total = (s: AgentSide) => s.turns.reduce((n, t) => n + t.wireBytes, 0);
   const cpu = (s: AgentSide) => (s.relayCpuMsPerTurn === undefined ? "" : `${fmtMs(s.relayCpuMsPerTurn)} ms`);
-  lines.push(["relay CPU per turn", "", cpu(http), cpu(ws), cpu(bare), "", "", "", ""]);
+  lines.push(["relay CPU per turn", "", cpu(http), cpu(ws), cpu(bare), cpu(cli), "", "", "", "", ""]);
   lines.push([
     `all ${AGENT_TURNS}`,
     "",
     kb(total(http)),
     kb(total(ws)),
     "",
+    kb(total(cli)),
     kb(total(direct)),
     `${((total(ws) / total(http)) * 100).toFixed(1)} %`,
+    "",
     "",
     "",
   ]);
@@ -1042,7 +1053,7 @@ function agentTable(sides: AgentSide[]): void {
     ...lines.map((l) => `| ${l.join(" | ")} |`),
   );
   notes.push(
-    "Agent rows: \"up\" is what crossed the simulated uplink for the turn's request (the zstd body over HTTP; the frame with permessage-deflate over WebSocket); TTFB is until the answer's tool call starts; \"relay CPU per turn\" is the relay process's CPU time (all threads, /proc) over a conversation divided by its turns. The relay's uplink to the fake is the simulated one; the client's loopback hop to the relay is not slowed.",
+    "Agent rows: \"up\" is what crossed the simulated uplink for the turn's request (the zstd body over HTTP; the frame with permessage-deflate over WebSocket); TTFB is until the answer's tool call starts; \"relay CPU per turn\" is the relay process's CPU time (all threads, /proc) over a conversation divided by its turns. The relay's uplink to the fake is the simulated one; the client's loopback hop to the relay is not slowed. The bare WebSocket proxy (bench/bare-ws-proxy.ts) is the least a Node gateway can do for the same chat client: read and parse the body, send the new tool result with previous_response_id, write the backend's frames back. \"Codex CLI → relay\" is a client that talks to the relay's WebSocket (/v1/responses) the way the official CLI does, new items only.",
   );
 }
 
