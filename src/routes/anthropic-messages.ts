@@ -6,12 +6,12 @@
 import type { Context } from "hono";
 import type { Relay } from "../relay.ts";
 import { RelayError } from "../core/errors.ts";
-import type { StreamPart } from "../core/stream-parts.ts";
 import { startTurn, type Turn } from "../core/turn.ts";
 import { readJsonBody } from "../http/read-json.ts";
 import { linkedAbort } from "../http/text-stream.ts";
 import { jsonResponse, sseResponse } from "../http/responses.ts";
-import { peek, withKeepAlive } from "../http/keep-alive.ts";
+import { withKeepAlive } from "../http/keep-alive.ts";
+import { failureBeforeOutput } from "../http/failure-before-output.ts";
 import { countRequestTokens } from "../core/request-tokens.ts";
 import type { ResponsesRequestBody } from "../responses/types.ts";
 import {
@@ -120,16 +120,14 @@ export async function messages(c: Context, relay: Relay): Promise<Response> {
   if (req.stream === true) {
     // A failure before any output (a context overflow comes as response.failed right after response.created)
     // is still answered with its HTTP status, which is what makes Claude Code compact or retry.
-    const { head, rest } = await peek(turn.parts, (p) => p.type === "response-start", PING_INTERVAL_MS);
-    const failed = head.find((p): p is Extract<StreamPart, { type: "error" }> => p.type === "error");
-    if (failed) {
+    const opened = await failureBeforeOutput(turn.parts, PING_INTERVAL_MS);
+    if (opened.failed) {
       abort.abort();
-      return anthropicErrorResponse(turnError(failed), overflow);
+      return anthropicErrorResponse(turnError(opened.failed), overflow);
     }
     async function* frames(): AsyncGenerator<string> {
       for (const event of translator.start()) yield serializeEvent(event);
-      for (const part of head) for (const event of translator.push(part)) yield serializeEvent(event);
-      for await (const part of rest) {
+      for await (const part of opened.parts) {
         for (const event of translator.push(part)) yield serializeEvent(event);
         if (translator.finished) return;
       }

@@ -10,11 +10,13 @@ import { startTurn } from "../core/turn.ts";
 import type { StreamPart } from "../core/stream-parts.ts";
 import { readJsonBody } from "../http/read-json.ts";
 import { linkedAbort } from "../http/text-stream.ts";
+import { failureBeforeOutput } from "../http/failure-before-output.ts";
 import type { ChatCompletionRequest } from "../openai/chat-request-schema.ts";
 import { deriveConversationKey, outputLimitsOf, toResponsesRequest } from "../openai/to-responses-request.ts";
 import { listModelIds } from "./models.ts";
 import { setServiceTier } from "./prepare-model.ts";
 import { okOrThrow } from "./openai-chat.ts";
+import { turnError } from "../core/turn-failure.ts";
 import { jsonResponse, ndjsonResponse } from "../http/responses.ts";
 import { modelBackendOf, type CodexModelMatch } from "../models/model-backend.ts";
 import { lowestEffort } from "../models/lowest-effort.ts";
@@ -125,7 +127,7 @@ async function ollamaChat(c: Context, relay: Relay): Promise<Response> {
   const options = { model: req.model, clock, showThinking: showsThinking(req.think) };
   if (req.stream !== false) {
     return ndjsonResponse(
-      ndjsonLines(turn.parts, new OllamaChatStreamTranslator(options)),
+      ndjsonLines(await streamedParts(turn.parts, abort), new OllamaChatStreamTranslator(options)),
       abort,
       turn.headers,
     );
@@ -149,7 +151,7 @@ async function ollamaGenerate(c: Context, relay: Relay): Promise<Response> {
   const options = { model: req.model, clock, showThinking: showsThinking(req.think) };
   if (req.stream !== false) {
     return ndjsonResponse(
-      ndjsonLines(turn.parts, new OllamaGenerateStreamTranslator(options)),
+      ndjsonLines(await streamedParts(turn.parts, abort), new OllamaGenerateStreamTranslator(options)),
       abort,
       turn.headers,
     );
@@ -160,6 +162,17 @@ async function ollamaGenerate(c: Context, relay: Relay): Promise<Response> {
 
 function conversionOptions(relay: Relay, match: CodexModelMatch) {
   return { lowestEffort: lowestEffort(match.entry), defaultSummary: relay.config.reasoningSummary };
+}
+
+/** The parts to stream; a failure before any output is thrown, to be answered with its status. */
+async function streamedParts(
+  parts: AsyncIterable<StreamPart>,
+  abort: AbortController,
+): Promise<AsyncIterable<StreamPart>> {
+  const opened = await failureBeforeOutput(parts);
+  if (!opened.failed) return opened.parts;
+  abort.abort();
+  throw turnError(opened.failed);
 }
 
 interface LineTranslator {

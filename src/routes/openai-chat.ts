@@ -10,6 +10,7 @@ import { startTurn } from "../core/turn.ts";
 import { collectTurn } from "../core/collect-turn.ts";
 import { readJsonBody } from "../http/read-json.ts";
 import { linkedAbort } from "../http/text-stream.ts";
+import { failureBeforeOutput } from "../http/failure-before-output.ts";
 import { jsonResponse, sseResponse } from "../http/responses.ts";
 import { parseChatRequest } from "../openai/chat-request-schema.ts";
 import { deriveConversationKey, outputLimitsOf, toResponsesRequest } from "../openai/to-responses-request.ts";
@@ -69,6 +70,11 @@ export async function chatCompletions(c: Context, relay: Relay): Promise<Respons
   const created = Math.floor(Date.now() / 1000);
 
   if (req.stream) {
+    const opened = await failureBeforeOutput(turn.parts);
+    if (opened.failed) {
+      abort.abort();
+      throw turnError(opened.failed);
+    }
     const translator = new ChatStreamTranslator({
       id,
       model: req.model,
@@ -78,7 +84,7 @@ export async function chatCompletions(c: Context, relay: Relay): Promise<Respons
     });
     async function* frames(): AsyncGenerator<string> {
       for (const chunk of translator.start()) yield serializeChunk(chunk);
-      for await (const part of turn.parts) {
+      for await (const part of opened.parts) {
         for (const out of translator.push(part)) yield serializeChunk(out);
       }
       yield DONE_LINE;

@@ -101,7 +101,7 @@ describe("POST /v1/completions", () => {
     expect(t.calls).toHaveLength(0);
   });
 
-  it("turns a failed turn into an HTTP error (non-stream) or an error chunk (stream)", async () => {
+  it("answers a turn that fails before any output with its status, streamed or not", async () => {
     const t = setup();
     const failed = [
       {
@@ -109,12 +109,26 @@ describe("POST /v1/completions", () => {
         response: { id: "r", error: { code: "server_is_overloaded", message: "busy" } },
       },
     ];
-    t.enqueue(failed);
-    t.enqueue(failed);
-    const res = await t.post({ model: "gpt-5.5", prompt: "p" });
-    expect(res.status).toBe(503);
-    const frames = parseSse(await (await t.post({ model: "gpt-5.5", prompt: "p", stream: true })).text());
-    expect(JSON.parse(frames[0]!.data)).toMatchObject({
+    for (const stream of [false, true]) {
+      t.enqueue(failed);
+      const res = await t.post({ model: "gpt-5.5", prompt: "p", stream });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: { message: "busy", code: "server_is_overloaded" } });
+    }
+  });
+
+  it("ends a stream that fails after output began with an error chunk and [DONE]", async () => {
+    const t = setup();
+    const events = textEvents("r", "Hello world").slice(0, 5);
+    events.push({
+      type: "response.failed",
+      response: { id: "r", error: { code: "server_is_overloaded", message: "busy" } },
+    });
+    t.enqueue(events);
+    const res = await t.post({ model: "gpt-5.5", prompt: "p", stream: true });
+    expect(res.status).toBe(200);
+    const frames = parseSse(await res.text());
+    expect(JSON.parse(frames.at(-2)!.data)).toMatchObject({
       error: { message: "busy", code: "server_is_overloaded" },
     });
     expect(frames.at(-1)!.data).toBe("[DONE]");

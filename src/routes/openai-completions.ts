@@ -7,12 +7,14 @@ import { startTurn } from "../core/turn.ts";
 import { collectTurn } from "../core/collect-turn.ts";
 import { readJsonBody } from "../http/read-json.ts";
 import { linkedAbort } from "../http/text-stream.ts";
+import { failureBeforeOutput } from "../http/failure-before-output.ts";
 import { parseCompletionRequest, toCompletionResponsesBody } from "../openai/completions-request.ts";
 import { CompletionStreamTranslator, serializeCompletionChunk } from "../openai/completions-stream.ts";
 import { buildTextCompletion } from "../openai/completions-builder.ts";
 import { hashToUuid } from "../core/hash.ts";
 import { DONE_LINE } from "../openai/chat-stream-translator.ts";
 import { okOrThrow } from "./openai-chat.ts";
+import { turnError } from "../core/turn-failure.ts";
 import { jsonResponse, sseResponse } from "../http/responses.ts";
 import { prepareModel, setServiceTier } from "./prepare-model.ts";
 import { requestObserver } from "../observe/request-hook.ts";
@@ -52,6 +54,11 @@ export async function completions(c: Context, relay: Relay): Promise<Response> {
   const created = Math.floor(Date.now() / 1000);
 
   if (req.stream) {
+    const opened = await failureBeforeOutput(turn.parts);
+    if (opened.failed) {
+      abort.abort();
+      throw turnError(opened.failed);
+    }
     const translator = new CompletionStreamTranslator({
       id,
       model: req.model,
@@ -59,7 +66,7 @@ export async function completions(c: Context, relay: Relay): Promise<Response> {
       includeUsage: req.includeUsage,
     });
     async function* frames(): AsyncGenerator<string> {
-      for await (const part of turn.parts) {
+      for await (const part of opened.parts) {
         for (const out of translator.push(part)) yield serializeCompletionChunk(out);
       }
       yield DONE_LINE;

@@ -100,7 +100,7 @@ it.each(["SIGTERM"] as const)(
 
 it("cuts the streams still open at SHUTDOWN_TIMEOUT_MS and still exits 0", async () => {
   const { fake: f, relay: r, exited } = await start({ SHUTDOWN_TIMEOUT_MS: "500" });
-  f.enqueue({ kind: "stall", afterEvents: 4 });
+  f.enqueue({ kind: "stall", afterEvents: 6, text: "an answer that stalls after its first words" });
   const { res, rest } = await openStream(r.url, CHAT.body("stall", true));
   const cut = rest.then(
     () => "ended",

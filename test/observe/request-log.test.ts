@@ -96,7 +96,9 @@ describe("the request log", () => {
   it("records a failure mid-stream with its code, and a refused request with its status", async () => {
     t = await startTestRelay();
     const failing =
-      "[[fake " + JSON.stringify({ kind: "failed", code: "server_error", message: "boom" }) + "]]";
+      "[[fake " +
+      JSON.stringify({ kind: "failed", code: "server_error", message: "boom", text: "Partial" }) +
+      "]]";
     await post(t.url, "/v1/chat/completions", {
       model: "gpt-5.5",
       stream: true,

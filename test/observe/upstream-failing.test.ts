@@ -47,7 +47,8 @@ async function chat(url: string): Promise<string> {
 describe("failures after the HTTP 200", () => {
   it("streams that break mid-way make /health 503 upstream_failing; a complete one clears it", async () => {
     t = await startTestRelay({ env: { UPSTREAM_TRANSPORT: "http" } });
-    t.fake.setDefaultScenario({ kind: "cut", afterEvents: 3 });
+    // Cut after the answer began (a failure before any output is answered with an HTTP status instead).
+    t.fake.setDefaultScenario({ kind: "cut", afterEvents: 6, text: "A longer answer that breaks off." });
     for (let i = 0; i < 3; i++) await chat(t.url);
     const { status, body } = await getHealth(t.url);
     expect(status).toBe(503);
@@ -69,6 +70,7 @@ describe("failures after the HTTP 200", () => {
       kind: "failed",
       code: "context_length_exceeded",
       message: "Your input exceeds the context window of this model.",
+      text: "Partial",
     });
     for (let i = 0; i < 3; i++) await chat(t.url);
     let health = await getHealth(t.url);
@@ -79,7 +81,12 @@ describe("failures after the HTTP 200", () => {
       code: "context_length_exceeded",
     });
 
-    t.fake.setDefaultScenario({ kind: "failed", code: "server_error", message: "An error occurred." });
+    t.fake.setDefaultScenario({
+      kind: "failed",
+      code: "server_error",
+      message: "An error occurred.",
+      text: "Partial",
+    });
     for (let i = 0; i < 3; i++) await chat(t.url);
     health = await getHealth(t.url);
     expect(health.status).toBe(503);
@@ -100,8 +107,8 @@ describe("the WebSocket transport", () => {
     // A pause after each frame, so the frames before the cut leave the fake before its socket is destroyed.
     t.fake.setDefaultScenario({
       kind: "cut",
-      afterEvents: 3,
-      of: { kind: "text", text: "Hello", delayMs: 20 },
+      afterEvents: 6,
+      of: { kind: "text", text: "Hello there, a longer answer", delayMs: 20 },
     });
     for (let i = 0; i < 3; i++) await chat(t.url);
     expect(t.fake.requests.every((r) => r.method === "WS")).toBe(true);

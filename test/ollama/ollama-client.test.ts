@@ -385,7 +385,7 @@ describe("errors", () => {
   });
 
   it("ends a stream that fails midway with an error line, never a hang", async () => {
-    t.fake.enqueue({ kind: "cut", text: "This answer will be cut off before it ends.", afterEvents: 4 });
+    t.fake.enqueue({ kind: "cut", text: "This answer will be cut off before it ends.", afterEvents: 6 });
     const stream = await ollama.chat({
       model: "gpt-5.5",
       messages: [{ role: "user", content: "hi" }],

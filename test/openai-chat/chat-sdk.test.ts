@@ -280,7 +280,26 @@ describe("relay-side limits and failures", () => {
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
     expect((err as Error).message).toContain("context window");
 
-    t.fake.enqueue({ kind: "failed", code: "server_error", message: "Something broke upstream." });
+    // Streamed, a failure before any output is still the HTTP error (what makes agents compact their history)…
+    t.fake.enqueue({
+      kind: "failed",
+      code: "context_length_exceeded",
+      message: "Your input exceeds the context window of this model.",
+    });
+    const early = await client.chat.completions
+      .create({ model: "gpt-5.5", stream: true, messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e);
+    expect(early).toBeInstanceOf(OpenAI.APIError);
+    expect((early as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+    expect((early as InstanceType<typeof OpenAI.APIError>).code).toBe("context_length_exceeded");
+
+    // …and one after output began ends the stream with an error the SDK raises.
+    t.fake.enqueue({
+      kind: "failed",
+      code: "server_error",
+      message: "Something broke upstream.",
+      text: "Partial answer",
+    });
     const stream = await client.chat.completions.create({
       model: "gpt-5.5",
       stream: true,

@@ -141,14 +141,15 @@ describe("WebSocket transport to the backend", () => {
     const history: Message[] = [{ role: "user", content: "Go." }];
     await toolTurn(history, 1);
     t.fake.enqueue({ kind: "cut", afterEvents: 3, text: "partial answer that breaks" });
-    const stream = await client.chat.completions.create({
-      model: "gpt-5.5",
-      messages: history,
-      tools,
-      stream: true,
-    });
     let text = "";
+    // Broken before any output, the turn is an HTTP error; after output began, an error in the stream.
     await (async () => {
+      const stream = await client.chat.completions.create({
+        model: "gpt-5.5",
+        messages: history,
+        tools,
+        stream: true,
+      });
       for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
     })().catch(() => {});
     expect(text).not.toContain("partial answer that breaks");
