@@ -96,6 +96,30 @@ describe("GET /v1/responses as a WebSocket", () => {
     ws.close();
   });
 
+  it("takes a tool output whose call is in the connection's previous response; refuses one without its call", async () => {
+    const ws = await connect();
+    t.fake.enqueue({ kind: "tool_calls", calls: [{ name: "lookup", arguments: {}, callId: "call_ws_1" }] });
+    const first = await turn(ws, create([user("look it up")]));
+    expect(first.at(-1)!.type).toBe("response.completed");
+    const output = (callId: string) => ({ type: "function_call_output", call_id: callId, output: "found" });
+    t.fake.enqueue({ kind: "text", text: "done" });
+    const second = await turn(ws, create([output("call_ws_1")], { previous_response_id: idOf(first) }));
+    expect(second.at(-1)!.type).toBe("response.completed");
+    const requests = t.fake.requests.length;
+    const third = await turn(
+      ws,
+      create([user("more"), output("call_ws_9")], { previous_response_id: idOf(second) }),
+    );
+    expect(third).toHaveLength(1);
+    expect(third[0]).toMatchObject({
+      type: "error",
+      status: 400,
+      error: { code: "tool_call_not_found", param: "input[1].call_id" },
+    });
+    expect(t.fake.requests).toHaveLength(requests);
+    ws.close();
+  });
+
   it("answers a prewarm (generate:false) without calling the backend, and continues from it", async () => {
     const ws = await connect();
     const warm = await turn(ws, create([user("warm")], { generate: false }));
