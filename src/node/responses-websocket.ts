@@ -9,7 +9,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { Relay } from "../relay.ts";
 import { keyVerifier, presentedKey } from "../http/api-key.ts";
 import { hostAllowed, isLoopbackHostname, originAllowed } from "../http/origin-guard.ts";
-import { deflateInline } from "../upstream/inline-permessage-deflate.ts";
+import { deflateInline, inflateInline } from "../upstream/inline-permessage-deflate.ts";
 import { batchedSend } from "./batched-socket-send.ts";
 import { openResponsesSocket, type ResponsesSocketSession } from "../routes/openai-responses-socket.ts";
 
@@ -75,6 +75,7 @@ export function serveResponsesWebSockets(server: HttpServer, relay: Relay): Resp
       // A turn's events are dozens of small frames: the large ones deflated as they go, not in thread-pool round
       // trips each; each burst in one write (batched-socket-send.ts).
       deflateInline(ws, "server");
+      inflateInline(ws, relay.config.bodyLimit, "server");
       const session = openResponsesSocket(relay, { send: batchedSend(ws) }, (name) => headerOf(req, name));
       sessions.set(ws, session);
       ws.on("message", (data, isBinary) => session.message(isBinary ? "" : data.toString()));

@@ -213,6 +213,33 @@ describe("inline permessage-deflate on real ws connections", () => {
     }
   });
 
+  it("a server inflating inline reads a stock ws client, with and without context takeover", async () => {
+    const texts = messages();
+    for (const offer of [true, { clientNoContextTakeover: true }, { serverNoContextTakeover: true }]) {
+      const read: string[] = [];
+      let installed = false;
+      const all = new Promise<void>((resolve) => {
+        void serve(offer, (ws) => {
+          installed = inflateInline(ws, 0, "server");
+          ws.on("message", (data: Buffer) => {
+            read.push(data.toString("utf8"));
+            if (read.length === texts.length + 1) resolve();
+          });
+        }).then((url) => {
+          const ws = new WebSocket(url, { perMessageDeflate: true });
+          ws.on("open", () => {
+            for (const t of texts) ws.send(t);
+            ws.send("fragment one, ", { fin: false });
+            ws.send("fragment two", { fin: true });
+          });
+        });
+      });
+      await all;
+      expect(installed).toBe(true);
+      expect(read).toEqual([...texts, "fragment one, fragment two"]);
+    }
+  });
+
   it("leaves ws as it is when permessage-deflate was not negotiated", async () => {
     const url = await serve(false, (ws) => ws.send("plain"));
     const got = await receive(url, 1);

@@ -4,9 +4,9 @@
 // inflate one (the data, the 4-byte trailer, the flush), two to deflate one. A turn's answer is a few dozen small
 // frames one after the other, and on a busy machine each round trip waits for a core: the tool call at the end of
 // the answer reached the client milliseconds late. A small frame takes microseconds, so here frames are inflated
-// (the backend's, on the relay's connections to it) or deflated (the relay's frames to the backend, the events it
-// sends its own WebSocket clients) synchronously, as the official (Rust) client does, by one long-lived pako stream per connection and
-// direction (zlib's algorithm in JavaScript: Node's synchronous zlib API closes its stream after each call, which
+// (the backend's, on the relay's connections to it, and its own WebSocket clients') or deflated (the relay's frames
+// to the backend, the events it sends its clients) synchronously, as the official (Rust) client does, by one
+// long-lived pako stream per connection and direction (zlib's algorithm in JavaScript: Node's synchronous zlib API closes its stream after each call, which
 // would lose the window that context takeover refers back to; per-message streams with that window as a
 // dictionary cost twice the CPU). A very large frame (an image in a turn's last event) blocks the loop for as long
 // as it takes: about as long as its JSON, which is parsed or serialised anyway.
@@ -150,15 +150,22 @@ export function deflateInline(ws: WebSocket, role: "server" | "client"): boolean
 }
 
 /**
- * Makes the frames a client `ws` socket receives inflate as described above. Call it on 'open' (before the first
- * frame is read). Returns false, leaving `ws` as it is, when permessage-deflate was not negotiated or `ws` is not
- * shaped as expected (its own inflater then keeps working, only slower).
+ * Makes the frames a `ws` socket receives inflate as described above: a client's (the backend's frames; call it on
+ * 'open') or a server's (its client's frames; call it on 'connection'), before the first frame is read. Returns
+ * false, leaving `ws` as it is, when permessage-deflate was not negotiated or `ws` is not shaped as expected (its
+ * own inflater then keeps working, only slower).
  */
-export function inflateInline(ws: WebSocket, maxPayload: number): boolean {
+export function inflateInline(
+  ws: WebSocket,
+  maxPayload: number,
+  role: "client" | "server" = "client",
+): boolean {
   const pmd = perMessageDeflateOf(ws);
   if (!pmd) return false;
+  // The peer's frames: a client reads the server's, a server its client's.
+  const peer = role === "client" ? "server" : "client";
   const inflater = new MessageInflater({
-    contextTakeover: pmd.params!.server_no_context_takeover !== true,
+    contextTakeover: pmd.params![`${peer}_no_context_takeover`] !== true,
     maxOutputLength: maxPayload > 0 ? maxPayload : bufferConstants.MAX_LENGTH,
   });
   pmd.decompress = (data, fin, callback) => answerLater(callback, () => inflater.inflate(data, fin));
