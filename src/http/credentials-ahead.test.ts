@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../app.ts";
 import { scriptedRelay, textEvents } from "../routes/route-test-relay.ts";
 import type { Credentials } from "../auth/types.ts";
+import { openResponsesSocket } from "../routes/openai-responses-socket.ts";
 
 /** A relay whose upstream tells when the credentials were asked for, and a body that ends only on request. */
 function setup(env: Record<string, string> = {}) {
@@ -61,6 +62,18 @@ describe("credentials read ahead", () => {
       expect(t.calls[0]!.options.credentials).toBe(t.ahead);
     },
   );
+
+  it("a Responses WebSocket turn asks for them when its frame arrives, and uses them", async () => {
+    const t = setup();
+    t.enqueue(textEvents("resp_1", "Hello."));
+    const sent: string[] = [];
+    const session = openResponsesSocket(t.relay, { send: (text) => sent.push(text) }, () => undefined);
+    session.message(JSON.stringify({ type: "response.create", model: "gpt-5.5", input: "Hi" }));
+    await session.idle();
+    expect(sent.at(-1)).toContain('"response.completed"');
+    expect(t.events).toEqual(["credentials asked"]);
+    expect(t.calls[0]!.options.credentials).toBe(t.ahead);
+  });
 
   it("asks nothing for a caller without the API key, nor on routes that start no turn", async () => {
     const t = setup({ OPENAI_API_KEY: "sk-relay" });

@@ -90,6 +90,9 @@ export function openResponsesSocket(
     }
     const controller = new AbortController();
     inFlight = controller;
+    // Read while the frame is validated and its history expanded (http/credentials-ahead.ts).
+    const credentials = relay.upstream.credentialsAhead?.();
+    credentials?.catch(() => {});
     // Each turn is a request in the log and the metrics, like an HTTP request.
     const record = socketTurnRecord(relay);
     try {
@@ -108,7 +111,7 @@ export function openResponsesSocket(
       const reply = await streamObserved(
         relay.upstream,
         prepared.body,
-        { signal: controller.signal, sessionId: prepared.sessionId, connections },
+        { signal: controller.signal, sessionId: prepared.sessionId, connections, credentials },
         record,
       ).catch((err: unknown) => {
         throw prepared.clientError(err);
