@@ -2,11 +2,13 @@
 //   client tool {name, description, input_schema}       → {type:"function", name, description, parameters, strict:false}
 //   defer_loading:true (a placeholder Claude Code says never to call) → left out
 //   web_search_* server tool                              → {type:"web_search"} (+ allowed domains, user location)
-//   other server tools (bash_*, text_editor_*, computer_*, code_execution_*, web_fetch_*, memory_*) → a 400
+//   Anthropic-defined client tools bash_*, text_editor_*  → function tools with their documented input (defined-tools.ts)
+//   other server tools (computer_*, code_execution_*, web_fetch_*, memory_*) → a 400
 //   tool_choice auto / any / none / tool{name}            → "auto" / "required" / "none" / {type:"function", name}
 //   disable_parallel_tool_use                             → parallel_tool_calls:false
 
 import { invalidRequest } from "../core/errors.ts";
+import { definedToolFunction } from "./defined-tools.ts";
 import type { JsonObject } from "../responses/types.ts";
 import type { ToolChoiceParam, ToolParam } from "./request-schema.ts";
 
@@ -48,9 +50,15 @@ export function toResponsesTools(tools: readonly ToolParam[]): ConvertedTools {
       out.push(search);
       return;
     }
+    const defined = definedToolFunction(type, tool.name);
+    if (defined) {
+      out.push(defined);
+      functionNames.add(tool.name);
+      return;
+    }
     throw invalidRequest(
       `tools[${i}].type`,
-      `Invalid value for 'tools[${i}].type': the server tool '${type}' is not supported by codex-relay; declare a client tool with an input_schema instead (web_search_* is supported).`,
+      `Invalid value for 'tools[${i}].type': the server tool '${type}' is not supported by codex-relay; declare a client tool with an input_schema instead (web_search_*, bash_* and text_editor_* are supported).`,
     );
   });
   return { tools: out, functionNames, webSearch };

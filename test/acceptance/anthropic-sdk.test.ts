@@ -165,6 +165,73 @@ describe("@anthropic-ai/sdk against /v1/messages", { timeout: 30_000 }, () => {
     expect(input.indexOf(reasoning!)).toBeLessThan(input.indexOf(call!));
   });
 
+  it("Anthropic's bash and text editor tools (no input_schema) work as client tools: tool_use, then the result", async () => {
+    t.fake.enqueue({
+      kind: "tool_calls",
+      calls: [
+        { name: "bash", arguments: { command: "ls /tmp" } },
+        { name: "str_replace_based_edit_tool", arguments: { command: "view", path: "/tmp/a.txt" } },
+      ],
+    });
+    const tools: Anthropic.ToolUnion[] = [
+      { type: "bash_20250124", name: "bash" },
+      { type: "text_editor_20250728", name: "str_replace_based_edit_tool" },
+    ];
+    const messages: Anthropic.MessageParam[] = [{ role: "user", content: "Look around." }];
+    const first = await client.messages.create({
+      model: "claude-sonnet-5",
+      max_tokens: 500,
+      tools,
+      messages,
+    });
+    expect(first.stop_reason).toBe("tool_use");
+    const uses = first.content.filter((b): b is Anthropic.ToolUseBlock => b.type === "tool_use");
+    expect(uses.map((u) => [u.name, u.input])).toEqual([
+      ["bash", { command: "ls /tmp" }],
+      ["str_replace_based_edit_tool", { command: "view", path: "/tmp/a.txt" }],
+    ]);
+    const sent = body().tools as Record<string, unknown>[];
+    expect(sent.map((x) => [x.type, x.name])).toEqual([
+      ["function", "bash"],
+      ["function", "str_replace_based_edit_tool"],
+    ]);
+    expect(sent[1]!.parameters).toMatchObject({
+      type: "object",
+      required: ["command", "path"],
+      properties: { command: { enum: ["view", "create", "str_replace", "insert"] } },
+    });
+
+    t.fake.enqueue({ kind: "text", text: "Two files." });
+    messages.push({ role: "assistant", content: first.content });
+    messages.push({
+      role: "user",
+      content: uses.map((u) => ({ type: "tool_result" as const, tool_use_id: u.id, content: "a.txt b.txt" })),
+    });
+    const second = await client.messages.create({
+      model: "claude-sonnet-5",
+      max_tokens: 500,
+      tools,
+      messages,
+    });
+    expect(second.content).toEqual([{ type: "text", text: "Two files." }]);
+    const outputs = body().input.filter((i) => i.type === "function_call_output");
+    expect(outputs.map((o) => o.call_id)).toEqual(uses.map((u) => u.id));
+
+    // Tools the backend cannot run stay a 400 naming the field.
+    const err = await client.messages
+      .create({
+        model: "claude-sonnet-5",
+        max_tokens: 500,
+        tools: [
+          { type: "code_execution_20250825", name: "code_execution" } as unknown as Anthropic.ToolUnion,
+        ],
+        messages: [{ role: "user", content: "x" }],
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((err as Error).message).toContain("tools[0].type");
+  });
+
   it("drops a thinking signature the relay did not make", async () => {
     t.fake.enqueue({ kind: "text", text: "ok" });
     await client.messages.create({
