@@ -98,7 +98,14 @@ export function openResponsesSocket(
     try {
       const prepared = await prepareResponsesTurn(relay, { ...request, stream: true }, header, stores);
       if (generate === false) {
-        // A prewarm: the backend would only remember the input; the relay does the same, without a call.
+        // A prewarm: the backend would only remember the input; the relay does the same, without a call. It is
+        // also the client announcing its conversation (the Codex CLI sends it as it connects): the backend
+        // connection its turns will use opens now, so that the first turn need not wait for its handshake.
+        void relay.upstream
+          .preconnect?.(prepared.body, { sessionId: prepared.sessionId, connections })
+          .catch((err: unknown) =>
+            relay.logger.debug({ err: String(err) }, "could not open the conversation's backend WebSocket"),
+          );
         const id = `resp_${crypto.randomUUID().replace(/-/g, "")}`;
         const response = { id, object: "response", model: prepared.model, output: [], usage: null };
         send({ type: "response.created", response: { ...response, status: "in_progress" } });

@@ -6,6 +6,9 @@
 // Transport choice and fallback follow the official Codex CLI: the WebSocket for models that prefer it (or all, or
 // none: UPSTREAM_TRANSPORT); a 426 to the WebSocket handshake switches to HTTP at once (for every conversation, for
 // WS_REFUSED_MS); other WebSocket failures use up the retry budget first, then that conversation goes over HTTP.
+// With UPSTREAM_TRANSPORT=auto no turn waits for a handshake: a conversation without an open connection sends its
+// turn over HTTP (a warm keep-alive connection) while its connection opens in the background, with the same token
+// and account, for the next turn; the same rules apply to that handshake.
 
 import { CODEX_CLIENT_VERSION, type Config } from "../config.ts";
 import { RelayError } from "../core/errors.ts";
@@ -19,7 +22,12 @@ import { createHttpTransport } from "./http-transport.ts";
 import type { RequestCompressor } from "./request-compression.ts";
 import type { UpstreamTransport } from "./transport.ts";
 import { clientGone, errorText, IdleTimeout, idleTimeoutError } from "./stream-errors.ts";
-import { WebSocketUnavailable } from "./websocket-transport.ts";
+import {
+  WebSocketUnavailable,
+  type Preopen,
+  type PreopenFailure,
+  type WebSocketTransport,
+} from "./websocket-transport.ts";
 import type { WebSocketPool } from "./websocket-pool.ts";
 
 export const RELAY_VERSION = "0.1.0";
@@ -61,6 +69,11 @@ export interface CodexClient {
    * the account is only known once the turn starts (a pool of several accounts).
    */
   credentialsAhead?(): Promise<Credentials> | undefined;
+  /**
+   * A conversation is about to start (a client announced it: the Codex CLI's prewarm): opens its WebSocket
+   * connection now, in the background, if its turns would use one. `body` is the turn-to-be (its model).
+   */
+  preconnect?(body: ResponsesRequestBody, options: UpstreamRequestOptions): Promise<void>;
 }
 
 export interface CodexClientDeps {
@@ -75,7 +88,7 @@ export interface CodexClientDeps {
   /** Compresses HTTP request bodies (UPSTREAM_REQUEST_COMPRESSION); none when absent. */
   compressor?: Promise<RequestCompressor | null>;
   /** The WebSocket transport; without it every turn goes over HTTP. */
-  websocket?: UpstreamTransport;
+  websocket?: WebSocketTransport;
   /**
    * The runtime's sockets cannot outlive the client request that opened them (Workers): only turns that bring their
    * own `connections` go over the WebSocket, the others over HTTP.
@@ -98,6 +111,11 @@ export interface CodexClientDeps {
 
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
 
+interface TurnState {
+  /** The background open of the conversation's connection this turn started (auto), if any. */
+  opening: Preopen | null;
+}
+
 /** After a 426 to the WebSocket handshake, how long every conversation uses HTTP before the WebSocket is tried again. */
 export const WS_REFUSED_MS = 10 * 60_000;
 /** Conversations remembered as HTTP-only after their WebSocket failed (oldest forgotten first). */
@@ -112,6 +130,7 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
     "http",
   );
   const websocket = deps.websocket && watch(deps.websocket, "websocket");
+  const preopener = deps.websocket;
   const mode = config.upstreamTransport ?? "auto";
   const userAgent = `${config.originator}/${CODEX_CLIENT_VERSION} (codex-relay ${RELAY_VERSION})`;
   const retryBase = deps.retryBaseMs ?? 250;
@@ -145,7 +164,77 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
     httpOnly.add(sessionId);
   }
 
+  /**
+   * Opens the conversation's connection in the background (null: it has one open or on its way, or no room). Its
+   * failures follow the same fallback rules as a turn's handshake: a 426 switches every conversation to HTTP, other
+   * failures use up the retry budget, then the conversation stays on HTTP. A 401 or 429 says nothing about the
+   * WebSocket (the turn over HTTP meets the same token and plan): that open is given up, and the next turn tries.
+   */
+  function preopen(creds: Credentials, options: UpstreamRequestOptions): Preopen | null {
+    const { sessionId } = options;
+    const started = preopener?.preopen({
+      headers: headersFor(creds, sessionId),
+      sessionId,
+      connections: options.connections,
+      timeoutMs: config.upstreamIdleTimeoutMs,
+      retry: async (failure: PreopenFailure, attempt: number, signal: AbortSignal) => {
+        const status = failure.status;
+        const why = status === undefined ? { err: errorText(failure.error) } : { status };
+        if (status === 426) {
+          wsRefusedUntil = Date.now() + WS_REFUSED_MS;
+          logger.warn({ sessionId }, "the backend refused the WebSocket (426); using HTTP");
+          return false;
+        }
+        if (status === 401 || status === 429) {
+          logger.info(
+            { sessionId, status },
+            "the backend refused the WebSocket's handshake; the next turn tries again",
+          );
+          return false;
+        }
+        if ((status === undefined || RETRYABLE_STATUS.has(status)) && attempt < config.upstreamRetries) {
+          logger.warn({ sessionId, attempt, ...why }, "the backend's WebSocket handshake failed, retrying");
+          await backoff(
+            attempt,
+            retryBase,
+            signal,
+            status === undefined ? null : failure.headers.get("retry-after"),
+          );
+          return true;
+        }
+        markHttpOnly(sessionId);
+        logger.warn(
+          { sessionId, ...why },
+          "the backend's WebSocket failed after the retries; this conversation stays on HTTP",
+        );
+        return false;
+      },
+    });
+    if (started) logger.debug({ sessionId }, "opening the conversation's WebSocket for its next turn");
+    return started ?? null;
+  }
+
+  async function preconnect(body: ResponsesRequestBody, options: UpstreamRequestOptions): Promise<void> {
+    if (!(await wantsWebSocket(body, options))) return;
+    preopen(await deps.credentials.getCredentials(), options);
+  }
+
   async function stream(body: ResponsesRequestBody, options: UpstreamRequestOptions): Promise<UpstreamReply> {
+    const turn: TurnState = { opening: null };
+    try {
+      return await attemptTurn(body, options, turn);
+    } catch (err) {
+      // The turn failed here (another account may take it): the connection opened for it is not wanted.
+      turn.opening?.cancel();
+      throw err;
+    }
+  }
+
+  async function attemptTurn(
+    body: ResponsesRequestBody,
+    options: UpstreamRequestOptions,
+    turn: TurnState,
+  ): Promise<UpstreamReply> {
     if (!body.client_metadata) body.client_metadata = { "x-codex-installation-id": deps.installationId };
     // Serialised once, when a transport first needs it: a WebSocket turn that sends only new items never does.
     let payloadText: string | undefined;
@@ -153,6 +242,7 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
     let creds = await (options.credentials ?? deps.credentials.getCredentials());
     let refreshedAfter401 = false;
     let onWebSocket = await wantsWebSocket(body, options);
+    const openConnectionOnly = mode === "auto";
     /** Leaves the WebSocket for this turn; `budget`: the HTTP attempts start with a fresh retry budget. */
     const toHttp = (why: string, extra: Record<string, unknown> = {}) => {
       onWebSocket = false;
@@ -176,6 +266,7 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
           idleMs: config.upstreamIdleTimeoutMs,
           clientSignal,
           connections: options.connections,
+          openConnectionOnly,
         });
       } catch (err) {
         clearTimeout(headersTimer);
@@ -184,7 +275,10 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
         if (controller.signal.reason instanceof IdleTimeout)
           throw idleTimeoutError(config.upstreamIdleTimeoutMs);
         if (err instanceof WebSocketUnavailable) {
-          onWebSocket = false; // every connection is busy: this turn goes over HTTP, no failure
+          // Every connection is busy, or the conversation's is not open yet: this turn goes over HTTP, no
+          // failure. Not open: it opens now, in the background, with this turn's token, for the next turn.
+          onWebSocket = false;
+          if (err.reason === "not_open") turn.opening = preopen(creds, options);
           attempt--;
           continue;
         }
@@ -257,7 +351,7 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
     }
   }
 
-  return { stream, credentialsAhead: () => deps.credentials.getCredentials() };
+  return { stream, preconnect, credentialsAhead: () => deps.credentials.getCredentials() };
 }
 
 /**

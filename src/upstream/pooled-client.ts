@@ -61,8 +61,15 @@ export function createPooledClient(deps: PooledClientDeps): CodexClient {
     }
   }
 
+  /** Opens the conversation's connection on the account its turns will go to (the pool remembers the choice). */
+  async function preconnect(body: ResponsesRequestBody, options: UpstreamRequestOptions): Promise<void> {
+    const account = pool.accounts.length === 1 ? pool.accounts[0]! : await pool.pick(options.sessionId);
+    await clientFor(account).preconnect?.(body, options);
+  }
+
   return {
     stream,
+    preconnect,
     credentialsAhead: () =>
       pool.accounts.length === 1 ? clientFor(pool.accounts[0]!).credentialsAhead?.() : undefined,
   };

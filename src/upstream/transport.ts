@@ -22,6 +22,11 @@ export interface TransportAttempt {
   clientSignal?: AbortSignal;
   /** The WebSocket connections of the client connection this turn belongs to (see UpstreamRequestOptions). */
   connections?: WebSocketPool;
+  /**
+   * WebSocket only: use the conversation's connection if it is open, never wait for a handshake (the transport
+   * throws WebSocketUnavailable instead, and the turn goes over HTTP). UPSTREAM_TRANSPORT=auto.
+   */
+  openConnectionOnly?: boolean;
 }
 
 export type TransportOutcome =

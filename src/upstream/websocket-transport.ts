@@ -19,11 +19,51 @@ import {
 } from "./websocket-frames.ts";
 import type { PooledConnection, WebSocketPool } from "./websocket-pool.ts";
 
-/** Every connection is busy: the turn goes over HTTP instead (not a failure of the backend). */
+/**
+ * No connection can take the turn now: every one is busy (or the conversation's), or (TransportAttempt.
+ * openConnectionOnly) the conversation has none open yet, or one is being opened. The turn goes over HTTP instead;
+ * not a failure of the backend.
+ */
 export class WebSocketUnavailable extends Error {
-  constructor() {
-    super("no WebSocket connection is free for this conversation");
+  constructor(readonly reason: "busy" | "not_open" | "opening" = "busy") {
+    super(
+      reason === "busy"
+        ? "no WebSocket connection is free for this conversation"
+        : `this conversation's WebSocket connection is ${reason === "opening" ? "being opened" : "not open"}`,
+    );
   }
+}
+
+/** What the backend answered a handshake opened ahead of a turn that was not a 101, or why it could not be reached. */
+export type PreopenFailure =
+  | { status: number; text: string; headers: Headers; error?: undefined }
+  | { error: unknown; status?: undefined };
+
+export interface PreopenRequest {
+  /** The turn's identity and auth headers (the same token and account as the turn that asks for it). */
+  headers: Record<string, string>;
+  sessionId: string;
+  connections?: WebSocketPool;
+  /** Longest wait for each handshake (UPSTREAM_IDLE_TIMEOUT_MS, as for a turn's). */
+  timeoutMs: number;
+  /** After a failed handshake (attempt 0, 1, …): whether to try again, once it has waited its backoff. */
+  retry(failure: PreopenFailure, attempt: number, signal: AbortSignal): Promise<boolean>;
+}
+
+/** A connection being opened ahead of its conversation's next turn (WebSocketTransport.preopen). */
+export interface Preopen {
+  /** True once the connection waits in the pool; false when it was given up or failed. */
+  readonly done: Promise<boolean>;
+  /** Gives the connection up: the handshake stops; an opened connection that no turn has used yet closes. */
+  cancel(): void;
+}
+
+export interface WebSocketTransport extends UpstreamTransport {
+  /**
+   * Opens the conversation's connection now, in the background, for its next turn; null when it has one open or
+   * on its way, or the pool has no room. Nothing waits for it: a turn that comes before it is open goes over HTTP.
+   */
+  preopen(request: PreopenRequest): Preopen | null;
 }
 
 export interface WebSocketTransportDeps {
@@ -39,23 +79,38 @@ export interface WebSocketTransportDeps {
 
 const TERMINAL = new Set(["response.completed", "response.failed", "response.incomplete"]);
 
-export function createWebSocketTransport(deps: WebSocketTransportDeps): UpstreamTransport {
+/** A conversation's connection, per account: a connection is authenticated once, at its handshake. */
+const connectionKey = (headers: Record<string, string>, sessionId: string) =>
+  `${headers["chatgpt-account-id"] ?? ""}\n${sessionId}`;
+
+export function createWebSocketTransport(deps: WebSocketTransportDeps): WebSocketTransport {
   const open = deps.open;
+  const handshakeHeaders = (headers: Record<string, string>) => ({
+    ...headers,
+    "openai-beta": RESPONSES_WEBSOCKET_BETA,
+  });
 
   async function send(attempt: TransportAttempt): Promise<TransportOutcome> {
     const pool = attempt.connections ?? deps.pool;
-    const key = `${attempt.headers["chatgpt-account-id"] ?? ""}\n${attempt.sessionId}`;
+    const key = connectionKey(attempt.headers, attempt.sessionId);
     const settings = turnSettings(attempt.body);
     // A reused connection the backend closed while idle, or one at its lifetime limit, gets one fresh retry.
     for (let fresh = false; ; fresh = true) {
-      const lease = pool.acquire(key);
-      if (lease.kind === "full") throw new WebSocketUnavailable();
+      let lease = pool.acquire(key);
+      while (lease.kind === "opening") {
+        if (attempt.openConnectionOnly) throw new WebSocketUnavailable("opening");
+        // Opened ahead of this turn: wait for it rather than open a second one.
+        await untilSettled(lease.settled, attempt.controller.signal);
+        lease = pool.acquire(key);
+      }
+      if (lease.kind === "full") throw new WebSocketUnavailable("busy");
       let connection: PooledConnection;
       if (lease.kind === "reuse") connection = lease.connection;
       else {
+        if (attempt.openConnectionOnly) throw new WebSocketUnavailable("not_open");
         const opened: OpenResult = await open(
           deps.url,
-          { ...attempt.headers, "openai-beta": RESPONSES_WEBSOCKET_BETA },
+          handshakeHeaders(attempt.headers),
           attempt.controller.signal,
         );
         if (!opened.ok) return opened;
@@ -102,7 +157,69 @@ export function createWebSocketTransport(deps: WebSocketTransportDeps): Upstream
     }
   }
 
-  return { send };
+  function preopen(request: PreopenRequest): Preopen | null {
+    const pool = request.connections ?? deps.pool;
+    const reservation = pool.reserve(connectionKey(request.headers, request.sessionId));
+    if (!reservation) return null;
+    let connection: PooledConnection | null = null;
+    const headers = handshakeHeaders(request.headers);
+    const attempts = async (): Promise<boolean> => {
+      for (let attempt = 0; ; attempt++) {
+        const controller = new AbortController();
+        const follow = () => controller.abort(reservation.signal.reason);
+        reservation.signal.addEventListener("abort", follow, { once: true });
+        const timer = setTimeout(() => controller.abort(new IdleTimeout()), request.timeoutMs);
+        let failure: PreopenFailure;
+        try {
+          const opened = await open(deps.url, headers, controller.signal);
+          if (opened.ok) {
+            connection = pool.fill(reservation, opened.socket, opened.headers);
+            return connection !== null;
+          }
+          failure = opened;
+        } catch (err) {
+          failure = { error: err };
+        } finally {
+          clearTimeout(timer);
+          reservation.signal.removeEventListener("abort", follow);
+        }
+        if (reservation.signal.aborted) return false;
+        if (!(await request.retry(failure, attempt, reservation.signal)) || reservation.signal.aborted) {
+          pool.giveUp(reservation);
+          return false;
+        }
+      }
+    };
+    // Nobody awaits this: it must never reject.
+    const done = attempts().catch(() => {
+      pool.giveUp(reservation);
+      return false;
+    });
+    return {
+      done,
+      cancel() {
+        pool.giveUp(reservation);
+        const c = connection as PooledConnection | null;
+        // Only a connection still waiting for its first turn: one a turn has used is that turn's business.
+        if (c && !c.busy && c.lastTurn === null && !c.used) pool.discard(c);
+      },
+    };
+  }
+
+  return { send, preopen };
+}
+
+/** Resolves when `settled` does; rejects with the signal's reason if it aborts first. */
+function untilSettled(settled: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    void settled.then(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    });
+  });
 }
 
 /**

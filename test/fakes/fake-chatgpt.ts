@@ -461,6 +461,8 @@ export class FakeChatGpt {
   onUpgrade: ((req: IncomingMessage) => HttpScenario | "reset" | void) | undefined;
   websockets: boolean;
   websocketConnectionLimitMs: number;
+  /** While set, WebSocket upgrades are counted as they arrive and answered only once it resolves (holdUpgrades). */
+  private upgradeHold: Promise<void> | null = null;
   /** The simulated link, when there is one (its byte counts are the bytes the client uploaded). */
   link: SimulatedLink | null;
   readonly socketServer: FakeResponsesWebSocket;
@@ -668,11 +670,36 @@ export class FakeChatGpt {
     this.notify();
   }
 
+  /**
+   * Holds every WebSocket upgrade from now on (counted in `websocketAttempts` as it arrives, answered as usual once
+   * released) until the returned function is called: a slow handshake, for as long as a test needs it.
+   */
+  holdUpgrades(): () => void {
+    let release!: () => void;
+    this.upgradeHold = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.upgradeHold = null;
+      release();
+    };
+  }
+
   /** Answers a WebSocket upgrade: the Responses WebSocket, or 426 when `websockets` is off (clients use HTTP). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer = Buffer.alloc(0)): void {
     const path = new URL(req.url ?? "/", "http://x").pathname;
     if (path !== RESPONSES_PATH) return rawReply(socket, 404, { detail: "Not Found" });
     this.counters.websocketAttempts++;
+    const hold = this.upgradeHold;
+    if (hold) {
+      // The client may give up meanwhile: a socket it closed gets no answer.
+      void hold.then(() => {
+        if (!socket.destroyed) this.answerUpgrade(req, socket, head);
+      });
+      return;
+    }
+    this.answerUpgrade(req, socket, head);
+  }
+
+  private answerUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const hooked = this.onUpgrade?.(req);
     if (hooked === "reset") {
       socket.destroy();

@@ -1,5 +1,6 @@
-// The relay's WebSocket transport to the backend, end to end: a real relay (UPSTREAM_TRANSPORT=websocket) in
-// front of the fake backend's Responses WebSocket, driven by the openai SDK's chat completions. The fake records
+// The relay's WebSocket transport to the backend, end to end: a real relay (UPSTREAM_TRANSPORT=websocket: every
+// turn over the WebSocket, the first one too; auto's first turns are in websocket-first-turn.test.ts) in front of
+// the fake backend's Responses WebSocket, driven by the openai SDK's chat completions. The fake records
 // every `response.create` frame, so the tests see what went over the wire: whole input on a new connection, only
 // the new items with previous_response_id on later turns, and HTTP when the WebSocket fails as the CLI would.
 
@@ -231,9 +232,18 @@ describe("falling back to HTTP", () => {
   it("UPSTREAM_TRANSPORT=auto uses the WebSocket only for models whose catalogue entry prefers it", async () => {
     const models = defaultModels().map((m) => (m.slug === "gpt-5.5" ? { ...m, prefer_websockets: true } : m));
     await start({ UPSTREAM_TRANSPORT: "auto" }, models);
-    await client.chat.completions.create({ model: "gpt-5.5", messages: [{ role: "user", content: "a" }] });
-    await client.chat.completions.create({ model: "gpt-5.4", messages: [{ role: "user", content: "b" }] });
-    expect(t.fake.requests.map((q) => q.method)).toEqual(["WS", "POST"]);
+    const a: Message[] = [{ role: "user", content: "a" }];
+    const first = await client.chat.completions.create({ model: "gpt-5.5", messages: a });
+    // Its first turn over HTTP while its connection opens (websocket-first-turn.test.ts); its next over that.
+    await waitFor(() => t.fake.backend.socketServer.open === 1);
+    a.push(first.choices[0]!.message as Message, { role: "user", content: "a again" });
+    await client.chat.completions.create({ model: "gpt-5.5", messages: a });
+    const b: Message[] = [{ role: "user", content: "b" }];
+    const other = await client.chat.completions.create({ model: "gpt-5.4", messages: b });
+    b.push(other.choices[0]!.message as Message, { role: "user", content: "b again" });
+    await client.chat.completions.create({ model: "gpt-5.4", messages: b });
+    expect(t.fake.requests.map((q) => q.method)).toEqual(["POST", "WS", "POST", "POST"]);
+    expect(t.fake.counters.websocketAttempts).toBe(1);
   });
 
   it("UPSTREAM_TRANSPORT=http never opens a WebSocket", async () => {

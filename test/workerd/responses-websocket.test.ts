@@ -160,6 +160,23 @@ describe("the Worker's Responses WebSocket", () => {
     await eventually(async () => (await backendWebSockets()) === 0, "the backend connection to close");
   });
 
+  it("opens the backend connection at the client's prewarm; the first turn goes over it", async () => {
+    const marker = `ws-${crypto.randomUUID()}`;
+    await eventually(async () => (await backendWebSockets()) === 0, "earlier connections to close");
+    const client = await connect();
+    const warm = await client.turn(create([user(`warm ${marker}`)], { generate: false }));
+    // The prewarm is answered by the relay; the backend connection opens for the turns to come.
+    await eventually(async () => (await backendWebSockets()) === 1, "the backend connection");
+    const first = await client.turn(create([user(`real ${marker}`)], { previous_response_id: idOf(warm) }));
+    expect(text(first)).toContain(`Echo: real ${marker}`);
+    expect(await backendWebSockets()).toBe(1);
+    client.ws.close(1000);
+    const sent = await received(marker);
+    expect(sent.map((r) => r.method)).toEqual(["WS"]);
+    expect(sent[0]!.previousResponseId).toBeNull();
+    await eventually(async () => (await backendWebSockets()) === 0, "the backend connection to close");
+  });
+
   it("sends a chat completion over HTTP: it has no client WebSocket to hold a backend one", async () => {
     const marker = `chat-${crypto.randomUUID()}`;
     const res = await SELF.fetch("https://relay.example/v1/chat/completions", {
