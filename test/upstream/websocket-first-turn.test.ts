@@ -220,8 +220,8 @@ describe("a client that goes away during a conversation's first turn", () => {
     expect(t.fake.backend.socketServer.open).toBe(1);
   });
 
-  it("mid-stream: the HTTP stream ends at once; the connection opened for the next turn waits, bounded by UPSTREAM_WS_IDLE_MS", async () => {
-    await start({ UPSTREAM_WS_IDLE_MS: "1000" });
+  it("mid-stream: the HTTP stream ends at once; nothing else closes, the connection opened for the next turn waits in the pool", async () => {
+    await start();
     // Another conversation with an open connection: a client leaving elsewhere must not close it.
     const other: Message[] = [{ role: "user", content: "other conversation" }];
     await toolTurn(other, 1);
@@ -230,8 +230,9 @@ describe("a client that goes away during a conversation's first turn", () => {
     const release = t.fake.backend.holdUpgrades();
     t.fake.enqueue({ kind: "stall", afterEvents: 2, text: "never finishes" });
     const controller = new AbortController();
+    const left: Message[] = [{ role: "user", content: "leave mid-stream" }];
     const stream = await client.chat.completions.create(
-      { model: "gpt-5.5", messages: [{ role: "user", content: "leave mid-stream" }], stream: true },
+      { model: "gpt-5.5", messages: left, stream: true },
       { signal: controller.signal },
     );
     await (async () => {
@@ -243,8 +244,22 @@ describe("a client that goes away during a conversation's first turn", () => {
     expect(t.fake.requests.at(-1)!.method).toBe("WS");
     expect(t.fake.requests.at(-1)!.connection).toBe(1);
     release();
-    await waitFor(() => t.fake.backend.socketServer.openedTotal === 2, "the left conversation's connection");
-    // Nobody uses them: both close after UPSTREAM_WS_IDLE_MS, nothing stays open.
-    await waitFor(() => t.fake.backend.socketServer.open === 0, "the idle connections to close");
+    await waitFor(() => t.fake.backend.socketServer.open === 2, "the left conversation's connection");
+    // It is the pool's (not lost outside it): the conversation's next turn goes over it, with the whole input.
+    t.fake.enqueue({ kind: "text", text: "back again" });
+    left.push({ role: "user", content: "I am back" });
+    await client.chat.completions.create({ model: "gpt-5.5", messages: left });
+    expect(t.fake.requests.at(-1)!.method).toBe("WS");
+    expect(t.fake.requests.at(-1)!.connection).toBe(2);
+    expect(t.fake.backend.socketServer.openedTotal).toBe(2);
+  });
+});
+
+describe("one-shot conversations", () => {
+  it("leave a connection that closes after UPSTREAM_WS_IDLE_MS", async () => {
+    await start({ UPSTREAM_WS_IDLE_MS: "1000" });
+    await client.chat.completions.create({ model: "gpt-5.5", messages: [{ role: "user", content: "once" }] });
+    await waitFor(() => t.fake.backend.socketServer.openedTotal === 1, "the background connection");
+    await waitFor(() => t.fake.backend.socketServer.open === 0, "the idle connection to close", 20_000);
   });
 });
