@@ -5,7 +5,7 @@
 import type { Context, Hono } from "hono";
 import type { Relay } from "../relay.ts";
 import type { CatalogModel } from "../models/catalog.ts";
-import { RelayError } from "../core/errors.ts";
+import { RelayError, invalidRequest } from "../core/errors.ts";
 import { startTurn } from "../core/turn.ts";
 import type { StreamPart } from "../core/stream-parts.ts";
 import { readJsonBody } from "../http/read-json.ts";
@@ -55,6 +55,7 @@ export function registerOllamaRoutes(app: Hono, relay: Relay): void {
   app.get("/api/version", (c) => c.json({ version: OLLAMA_COMPAT_VERSION }));
   app.get("/api/ps", async (c) => c.json({ models: (await ollamaUpstreamOf(relay)?.running()) ?? [] }));
   for (const path of ["/api/embed", "/api/embeddings"]) app.post(path, (c) => ollamaEmbed(c, relay, path));
+  app.post("/api/pull", (c) => ollamaPull(c, relay));
 }
 
 function notFound(model: string): RelayError {
@@ -252,6 +253,22 @@ function placeholderEntry(slug: string): CatalogModel {
     preferWebsockets: false,
     serviceTiers: null,
   };
+}
+
+/**
+ * `ollama pull` (and clients that pull a model before its first use): a Codex model needs no download, so pulling
+ * one succeeds at once, as Ollama answers for a model it has; an Ollama model's pull goes to that Ollama.
+ */
+async function ollamaPull(c: Context, relay: Relay): Promise<Response> {
+  const json = await readJsonBody(c);
+  const { match, forwarded } = await route(c, relay, "/api/pull", json);
+  if (forwarded) return forwarded;
+  const model = modelField(json);
+  if (model === undefined) throw invalidRequest("model", "Missing required field 'model'.");
+  if (!match?.known) throw notFound(model);
+  if ((json as { stream?: unknown }).stream === false) return jsonResponse({ status: "success" });
+  const lines = [{ status: "pulling manifest" }, { status: "success" }].map((l) => `${JSON.stringify(l)}\n`);
+  return new Response(lines.join(""), { headers: { "content-type": "application/x-ndjson" } });
 }
 
 async function ollamaEmbed(c: Context, relay: Relay, path: string): Promise<Response> {

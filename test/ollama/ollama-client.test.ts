@@ -65,6 +65,17 @@ describe("models", () => {
     expect(show.model_info).toHaveProperty("general.architecture", "gpt");
   });
 
+  it("pulls a Codex model at once (nothing to download), streamed or not; an unknown one is a 404", async () => {
+    expect(await ollama.pull({ model: "gpt-5.5" })).toEqual({ status: "success" });
+    const statuses: string[] = [];
+    for await (const p of await ollama.pull({ model: "gpt-5.5:latest", stream: true }))
+      statuses.push(p.status);
+    expect(statuses.at(-1)).toBe("success");
+    const err = await ollama.pull({ model: "llama3" }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status_code: 404, error: 'model "llama3" not found' });
+    expect(t.fake.requests).toHaveLength(0);
+  });
+
   it("answers version and ps", async () => {
     expect((await ollama.version()).version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(await ollama.ps()).toEqual({ models: [] });
