@@ -3,7 +3,11 @@ import { observeTransport } from "./transport-outcomes.ts";
 import { UpstreamHealth } from "./upstream-health.ts";
 import type { TransportAttempt, TransportOutcome, UpstreamTransport } from "../upstream/transport.ts";
 import type { UpstreamEvent } from "../responses/types.ts";
-import { WebSocketUnavailable } from "../upstream/websocket-transport.ts";
+import {
+  WebSocketUnavailable,
+  type PreopenFailure,
+  type WebSocketTransport,
+} from "../upstream/websocket-transport.ts";
 import { IdleTimeout } from "../upstream/stream-errors.ts";
 
 function attempt(clientSignal?: AbortSignal): TransportAttempt {
@@ -119,5 +123,39 @@ describe("observeTransport", () => {
       await drain(await t.send(attempt()));
       expect(health.snapshot().lastError).toMatchObject({ kind, status, message: `status ${status}` });
     }
+  });
+
+  it("a handshake made ahead of its turn reports each failure, and the caller still decides on the retry", async () => {
+    const health = new UpstreamHealth();
+    const failures: PreopenFailure[] = [
+      { status: 503, text: "{}", headers: new Headers() },
+      { error: new IdleTimeout() },
+    ];
+    const decided: number[] = [];
+    const inner: WebSocketTransport = {
+      send: () => Promise.reject(new Error("unused")),
+      preopen(request) {
+        const signal = new AbortController().signal;
+        const done = (async () => {
+          for (const [i, f] of failures.entries()) await request.retry(f, i, signal);
+          return false;
+        })();
+        return { done, cancel() {} };
+      },
+    };
+    const t = observeTransport(inner, "websocket", health);
+    await t.preopen({
+      headers: { authorization: "Bearer tok" },
+      sessionId: "s",
+      timeoutMs: 1000,
+      retry: async (_f, attempt) => (decided.push(attempt), false),
+    })!.done;
+    expect(decided).toEqual([0, 1]);
+    expect(health.snapshot().lastError).toMatchObject({
+      kind: "failure",
+      code: "upstream_idle_timeout",
+      transport: "websocket",
+    });
+    expect(health.snapshot().consecutiveFailures).toBe(2);
   });
 });

@@ -4,13 +4,18 @@
 // answer at all, and what happens after the 200 — a stream that breaks, goes silent, or ends with the backend's
 // own failure. A turn counts as a success only when its stream ends cleanly: a backend that answers 200 and then
 // breaks every stream is failing. Client-side refusals (a bad request, a usage limit) are answers, not failures.
+// A WebSocket opened ahead of its turn (in the background) reports each failed handshake the same way.
 
 import { fingerprint } from "../core/logger.ts";
 import { RelayError } from "../core/errors.ts";
 import type { UpstreamEvent } from "../responses/types.ts";
 import type { TransportAttempt, TransportOutcome, UpstreamTransport } from "../upstream/transport.ts";
 import { CLOUDFLARE_CHALLENGE_MESSAGE, describeUpstreamError } from "../upstream/upstream-error.ts";
-import { WebSocketUnavailable } from "../upstream/websocket-transport.ts";
+import {
+  WebSocketUnavailable,
+  type PreopenFailure,
+  type WebSocketTransport,
+} from "../upstream/websocket-transport.ts";
 import { errorText, IdleTimeout } from "../upstream/stream-errors.ts";
 import { classifyStatus, type UpstreamErrorRecord, type UpstreamHealth } from "./upstream-health.ts";
 
@@ -38,29 +43,19 @@ const CLIENT_SIDE_CODES = new Set([
 ]);
 
 /** `transport` with every outcome reported to `health`; events pass through unchanged. */
-export function observeTransport(
-  transport: UpstreamTransport,
+export function observeTransport<T extends UpstreamTransport>(
+  transport: T,
   name: TransportName,
   health: UpstreamHealth,
-): UpstreamTransport {
-  return {
+): T {
+  const watched: UpstreamTransport = {
     async send(attempt: TransportAttempt): Promise<TransportOutcome> {
       let outcome: TransportOutcome;
       try {
         outcome = await transport.send(attempt);
       } catch (err) {
-        if (!(err instanceof WebSocketUnavailable) && !attempt.clientSignal?.aborted) {
-          const silent = attempt.controller.signal.reason instanceof IdleTimeout;
-          health.record({
-            kind: "failure",
-            status: null,
-            code: silent ? "upstream_idle_timeout" : "upstream_unreachable",
-            message: silent
-              ? "The ChatGPT backend sent no answer in time (UPSTREAM_IDLE_TIMEOUT_MS)."
-              : `Could not reach the ChatGPT backend: ${errorText(err)}`,
-            transport: name,
-          });
-        }
+        if (!(err instanceof WebSocketUnavailable) && !attempt.clientSignal?.aborted)
+          recordUnreachable(health, name, attempt.controller.signal.reason instanceof IdleTimeout, err);
         throw err;
       }
       if (!outcome.ok) {
@@ -71,13 +66,37 @@ export function observeTransport(
       return { ...outcome, events: watchedEvents(outcome.events, name, seen, health) };
     },
   };
+  const preopener = (transport as Partial<WebSocketTransport>).preopen;
+  if (!preopener) return watched as T;
+  const preopen: WebSocketTransport["preopen"] = (request) =>
+    preopener.call(transport, {
+      ...request,
+      retry(failure: PreopenFailure, attempt, signal) {
+        if (failure.status !== undefined) recordRefusal(health, name, request, failure);
+        else recordUnreachable(health, name, failure.error instanceof IdleTimeout, failure.error);
+        return request.retry(failure, attempt, signal);
+      },
+    });
+  return { ...watched, preopen } as unknown as T;
+}
+
+function recordUnreachable(health: UpstreamHealth, name: TransportName, silent: boolean, err: unknown): void {
+  health.record({
+    kind: "failure",
+    status: null,
+    code: silent ? "upstream_idle_timeout" : "upstream_unreachable",
+    message: silent
+      ? "The ChatGPT backend sent no answer in time (UPSTREAM_IDLE_TIMEOUT_MS)."
+      : `Could not reach the ChatGPT backend: ${errorText(err)}`,
+    transport: name,
+  });
 }
 
 function recordRefusal(
   health: UpstreamHealth,
   name: TransportName,
-  attempt: TransportAttempt,
-  outcome: Extract<TransportOutcome, { ok: false }>,
+  attempt: Pick<TransportAttempt, "headers">,
+  outcome: Pick<Extract<TransportOutcome, { ok: false }>, "status" | "text" | "headers">,
 ): void {
   const kind = classifyStatus(outcome.status, outcome.headers);
   const info =

@@ -100,7 +100,7 @@ export interface CodexClientDeps {
    * Wraps each transport once, to see every attempt's outcome on all of them (observe/transport-outcomes.ts: what
    * /health knows of the backend).
    */
-  watchTransport?: (transport: UpstreamTransport, name: "http" | "websocket") => UpstreamTransport;
+  watchTransport?: <T extends UpstreamTransport>(transport: T, name: "http" | "websocket") => T;
   /** Stable id of this relay installation (x-codex-installation-id). */
   installationId: string;
   /** Base backoff in ms before retry n is base·2ⁿ with ±50 % jitter. */
@@ -123,14 +123,13 @@ const MAX_HTTP_ONLY = 10_000;
 
 export function createCodexClient(deps: CodexClientDeps): CodexClient {
   const { config, logger } = deps;
-  const watch = deps.watchTransport ?? ((transport: UpstreamTransport) => transport);
+  const watch = deps.watchTransport ?? (<T extends UpstreamTransport>(transport: T) => transport);
   const http = watch(
     deps.transport ??
       createHttpTransport({ url: config.responsesUrl, fetch: deps.fetch, compressor: deps.compressor }),
     "http",
   );
   const websocket = deps.websocket && watch(deps.websocket, "websocket");
-  const preopener = deps.websocket;
   const mode = config.upstreamTransport ?? "auto";
   const userAgent = `${config.originator}/${CODEX_CLIENT_VERSION} (codex-relay ${RELAY_VERSION})`;
   const retryBase = deps.retryBaseMs ?? 250;
@@ -172,7 +171,7 @@ export function createCodexClient(deps: CodexClientDeps): CodexClient {
    */
   function preopen(creds: Credentials, options: UpstreamRequestOptions): Preopen | null {
     const { sessionId } = options;
-    const started = preopener?.preopen({
+    const started = websocket?.preopen({
       headers: headersFor(creds, sessionId),
       sessionId,
       connections: options.connections,

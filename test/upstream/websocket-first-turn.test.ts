@@ -167,6 +167,13 @@ describe("a conversation's first turn with UPSTREAM_TRANSPORT=auto", () => {
     await toolTurn(history, 1);
     await waitFor(() => warnings.some((w) => /stays on HTTP/.test(w)), "the fallback");
     expect(t.fake.counters.websocketAttempts).toBe(2); // the first try and one retry
+    // /health knows, as it does of a turn's own handshake; the turn itself was served.
+    const health = (await (await fetch(`${t.url}/health`)).json()) as { upstream: { last_error: unknown } };
+    expect(health.upstream.last_error).toMatchObject({
+      kind: "failure",
+      status: 503,
+      transport: "websocket",
+    });
     t.fake.backend.onUpgrade = undefined;
     await toolTurn(history, 2);
     expect(methods()).toEqual(["POST", "POST"]);
