@@ -297,17 +297,7 @@ async function socketConversation(
     promptCacheKey: deriveConversationKey(req),
   });
   const { input, ...settings } = body;
-  const ws = new WebSocket(target.url, { headers: target.headers, perMessageDeflate: true });
-  await new Promise<void>((resolve, reject) => {
-    ws.once("open", () => {
-      // Deflating and inflating frames on the event loop, as the official (Rust) client and the relay do
-      // (inline-permessage-deflate.ts).
-      inflateInline(ws, 0);
-      deflateInline(ws, "client");
-      resolve();
-    });
-    ws.once("error", reject);
-  });
+  const ws = await openInlineSocket(target.url, target.headers);
   const out: TurnSample[] = [];
   try {
     let frame = JSON.stringify({ type: "response.create", ...settings, input });
@@ -326,6 +316,23 @@ async function socketConversation(
     ws.close();
   }
   return out;
+}
+
+/**
+ * A WebSocket whose frames are deflated and inflated on the event loop, as the official (Rust) client and the relay
+ * do (inline-permessage-deflate.ts); resolves once open.
+ */
+export async function openInlineSocket(url: string, headers: Record<string, string>): Promise<WebSocket> {
+  const ws = new WebSocket(url, { headers, perMessageDeflate: true });
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => {
+      inflateInline(ws, 0);
+      deflateInline(ws, "client");
+      resolve();
+    });
+    ws.once("error", reject);
+  });
+  return ws;
 }
 
 function wsTurn(

@@ -8,10 +8,10 @@
 // parsed, two more processes woken per turn). Started by bench/run.ts with UPSTREAM_WS, ACCESS_TOKEN, ACCOUNT_ID.
 
 import { createServer, type ServerResponse } from "node:http";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { parseChatRequest } from "../src/openai/chat-request-schema.ts";
 import { deriveConversationKey, toResponsesRequest } from "../src/openai/to-responses-request.ts";
-import { deflateInline, inflateInline } from "../src/upstream/inline-permessage-deflate.ts";
+import { openInlineSocket } from "./agent-conversation.ts";
 import { defaultModels } from "../test/fakes/models.ts";
 
 const url = process.env.UPSTREAM_WS;
@@ -27,26 +27,13 @@ interface Conversation {
 
 const conversations = new Map<string, Conversation>();
 
-async function connect(): Promise<WebSocket> {
-  const ws = new WebSocket(url!, {
-    headers: {
-      authorization: `Bearer ${process.env.ACCESS_TOKEN}`,
-      "chatgpt-account-id": process.env.ACCOUNT_ID ?? "",
-      "openai-beta": "responses_websockets=2026-02-06",
-      originator: "codex_cli_rs",
-    },
-    perMessageDeflate: true,
+function connect(): Promise<WebSocket> {
+  return openInlineSocket(url!, {
+    authorization: `Bearer ${process.env.ACCESS_TOKEN}`,
+    "chatgpt-account-id": process.env.ACCOUNT_ID ?? "",
+    "openai-beta": "responses_websockets=2026-02-06",
+    originator: "codex_cli_rs",
   });
-  await new Promise<void>((resolve, reject) => {
-    ws.once("open", () => {
-      // Frames deflated and inflated on the event loop, as the relay does (inline-permessage-deflate.ts).
-      inflateInline(ws, 0);
-      deflateInline(ws, "client");
-      resolve();
-    });
-    ws.once("error", reject);
-  });
-  return ws;
 }
 
 function turn(c: Conversation, frame: string, res: ServerResponse): void {

@@ -3,11 +3,16 @@
 // then, so the first real turn finds it open and pays no handshake. A raw `ws` client, a real relay, the fake
 // backend (which records upgrades and frames, and can hold its upgrades).
 
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultModels } from "../fakes/models.ts";
 import { startFakeUpstream } from "../fakes/server.ts";
 import { startTestRelay, type TestRelay } from "../helpers/relay.ts";
+import {
+  connectResponsesSocket,
+  socketTurn as turn,
+  type SocketEvent as Event,
+} from "../helpers/responses-socket.ts";
 
 let t: TestRelay;
 
@@ -22,32 +27,7 @@ afterEach(async () => {
   await t.fake.close();
 });
 
-function connect(): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${t.url.replace(/^http/, "ws")}/v1/responses`);
-    ws.once("open", () => resolve(ws));
-    ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    ws.once("error", reject);
-  });
-}
-
-type Event = Record<string, unknown> & { type: string };
-
-function turn(ws: WebSocket, frame: Record<string, unknown>): Promise<Event[]> {
-  return new Promise((resolve) => {
-    const events: Event[] = [];
-    const onMessage = (data: WebSocket.RawData) => {
-      const e = JSON.parse(data.toString()) as Event;
-      events.push(e);
-      if (["response.completed", "response.failed", "response.incomplete", "error"].includes(e.type)) {
-        ws.off("message", onMessage);
-        resolve(events);
-      }
-    };
-    ws.on("message", onMessage);
-    ws.send(JSON.stringify(frame));
-  });
-}
+const connect = (): Promise<WebSocket> => connectResponsesSocket(t.url);
 
 const user = (text: string) => ({ type: "message", role: "user", content: [{ type: "input_text", text }] });
 const create = (input: unknown[], extra: Record<string, unknown> = {}) => ({

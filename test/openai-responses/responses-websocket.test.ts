@@ -2,10 +2,15 @@
 // handshake, response.create answered with the backend's events, previous_response_id on the connection, its
 // rejection when unknown, the prewarm, and errors as wrapped error frames.
 
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { usageLimitReached } from "../fakes/fake-chatgpt.ts";
 import { startTestRelay, type TestRelay } from "../helpers/relay.ts";
+import {
+  connectResponsesSocket,
+  socketTurn as turn,
+  type SocketEvent as Event,
+} from "../helpers/responses-socket.ts";
 
 const KEY = "relay-ws-key";
 let t: TestRelay;
@@ -17,31 +22,7 @@ afterAll(() => t.close());
 beforeEach(() => t.fake.reset());
 
 function connect(key: string | null = KEY, extra: Record<string, string> = {}): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = key ? { authorization: `Bearer ${key}`, ...extra } : extra;
-    const ws = new WebSocket(`${t.url.replace(/^http/, "ws")}/v1/responses`, { headers });
-    ws.once("open", () => resolve(ws));
-    ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    ws.once("error", reject);
-  });
-}
-
-type Event = Record<string, unknown> & { type: string };
-
-function turn(ws: WebSocket, frame: Record<string, unknown>): Promise<Event[]> {
-  return new Promise((resolve) => {
-    const events: Event[] = [];
-    const onMessage = (data: WebSocket.RawData) => {
-      const e = JSON.parse(data.toString()) as Event;
-      events.push(e);
-      if (["response.completed", "response.failed", "response.incomplete", "error"].includes(e.type)) {
-        ws.off("message", onMessage);
-        resolve(events);
-      }
-    };
-    ws.on("message", onMessage);
-    ws.send(JSON.stringify(frame));
-  });
+  return connectResponsesSocket(t.url, key ? { authorization: `Bearer ${key}`, ...extra } : extra);
 }
 
 const user = (text: string) => ({ type: "message", role: "user", content: [{ type: "input_text", text }] });
