@@ -56,6 +56,24 @@ export function registerOllamaRoutes(app: Hono, relay: Relay): void {
   app.get("/api/ps", async (c) => c.json({ models: (await ollamaUpstreamOf(relay)?.running()) ?? [] }));
   for (const path of ["/api/embed", "/api/embeddings"]) app.post(path, (c) => ollamaEmbed(c, relay, path));
   app.post("/api/pull", (c) => ollamaPull(c, relay));
+  // Ollama's model management: the models here are the ChatGPT plan's, nothing to create, copy, delete or push.
+  for (const [method, path] of MANAGEMENT_ROUTES) app.on(method, path, (c) => notManaged(c.req.path));
+}
+
+const MANAGEMENT_ROUTES = [
+  ["POST", "/api/create"],
+  ["POST", "/api/copy"],
+  ["DELETE", "/api/delete"],
+  ["POST", "/api/push"],
+  ["POST", "/api/blobs/:digest"],
+] as const;
+
+function notManaged(path: string): never {
+  throw new RelayError(
+    501,
+    `codex-relay does not serve ${path}: its models are those of your ChatGPT plan and cannot be created, copied, deleted or pushed (manage the models of an Ollama behind OLLAMA_API_URL with that Ollama).`,
+    { code: "unsupported_endpoint" },
+  );
 }
 
 function notFound(model: string): RelayError {

@@ -76,6 +76,21 @@ describe("models", () => {
     expect(t.fake.requests).toHaveLength(0);
   });
 
+  it("refuses create, copy, delete and push with a reason instead of an unknown route", async () => {
+    const calls = [
+      () => ollama.create({ model: "mine", from: "gpt-5.5" }),
+      () => ollama.copy({ source: "gpt-5.5", destination: "mine" }),
+      () => ollama.delete({ model: "gpt-5.5" }),
+      () => ollama.push({ model: "gpt-5.5" }),
+    ];
+    for (const call of calls) {
+      const err = await call().catch((e: unknown) => e);
+      expect(err).toMatchObject({ status_code: 501 });
+      expect(String((err as Error).message)).toContain("models are those of your ChatGPT plan");
+    }
+    expect(t.fake.requests).toHaveLength(0);
+  });
+
   it("answers version and ps", async () => {
     expect((await ollama.version()).version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(await ollama.ps()).toEqual({ models: [] });
