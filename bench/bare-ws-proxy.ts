@@ -20,8 +20,6 @@ if (!url) throw new Error("UPSTREAM_WS is not set");
 interface Conversation {
   ws: WebSocket;
   responseId: string;
-  /** Messages already sent upstream. */
-  sent: number;
   settings: Record<string, unknown>;
 }
 
@@ -85,12 +83,11 @@ const server = createServer((req, res) => {
           promptCacheKey: deriveConversationKey(parseChatRequest(json)),
         });
         const { input, ...settings } = body;
-        c = { ws: await connect(), responseId: "", sent: json.messages.length, settings };
+        c = { ws: await connect(), responseId: "", settings };
         conversations.set(key, c);
         return turn(c, JSON.stringify({ type: "response.create", ...settings, input }), res);
       }
       const last = json.messages.at(-1)!;
-      c.sent = json.messages.length;
       const input = [{ type: "function_call_output", call_id: last.tool_call_id, output: last.content }];
       const frame = { type: "response.create", ...c.settings, input, previous_response_id: c.responseId };
       turn(c, JSON.stringify(frame), res);
